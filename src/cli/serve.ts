@@ -1,0 +1,34 @@
+/** `openslb serve`: start the server on the embedded defaults (or the given flags). */
+import { configFromArgs } from '../config.js'
+import { startServer } from '../main.js'
+
+export async function serve(argv: readonly string[]): Promise<void> {
+  const config = configFromArgs(argv)
+  const server = await startServer(config)
+  const { credentials, generated, file } = server.bootstrap
+  const out = process.stdout
+  out.write(`OpenSLB listening on ${server.endpoint} (data: ${config.dataDir ?? 'in memory'}, LB addresses: ${config.addressPool.cidr})\n`)
+  if (generated) {
+    out.write(`Generated the bootstrap AccessKey (shown once${file === undefined ? '' : `; saved to ${file}`}):\n`)
+    out.write(`  AccessKeyId:     ${credentials.accessKeyId}\n`)
+    out.write(`  AccessKeySecret: ${credentials.accessKeySecret}\n`)
+  } else {
+    out.write(`AccessKeyId: ${credentials.accessKeyId}\n`)
+  }
+
+  let stopping = false
+  const stop = (signal: string): void => {
+    if (stopping) return
+    stopping = true
+    server.logger.info({ signal }, 'shutting down')
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        server.logger.error({ err }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGINT', () => stop('SIGINT'))
+  process.on('SIGTERM', () => stop('SIGTERM'))
+}

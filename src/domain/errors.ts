@@ -1,0 +1,109 @@
+/**
+ * The error catalogue: every error a client can see, with Alibaba's exact code, HTTP status and
+ * message. Messages are contract — Terraform and the CCM match on them (slb-api-contract.md §5).
+ */
+
+/** An error the client caused or a service rule refused; rendered verbatim on the wire. */
+export class SlbError extends Error {
+  readonly code: string
+  readonly httpStatus: number
+
+  constructor(code: string, httpStatus: number, message: string) {
+    super(message)
+    this.name = 'SlbError'
+    this.code = code
+    this.httpStatus = httpStatus
+  }
+}
+
+const err = (code: string, status: number, message: string): SlbError => new SlbError(code, status, message)
+
+// Gateway, authentication and parameter errors (contract §5.1).
+export const missingParameter = (name: string): SlbError =>
+  err('MissingParameter', 400, `The input parameter "${name}" that is mandatory for processing this request is not supplied.`)
+export const invalidParameter = (name: string): SlbError =>
+  err('InvalidParameter', 400, `The specified parameter "${name}" is not valid.`)
+export const invalidParameterMessage = (message: string): SlbError => err('InvalidParameter', 400, message)
+export const invalidActionOrVersion = (): SlbError =>
+  err('InvalidParameter', 400, 'The specified parameter "Action or Version" is not valid.')
+export const invalidAction = (): SlbError => err('InvalidAction', 403, 'Specified action is not valid.')
+export const unsupportedHttpMethod = (): SlbError => err('UnsupportedHTTPMethod', 403, 'This http method is not supported.')
+export const signatureMismatch = (stringToSign: string): SlbError =>
+  err(
+    'SignatureDoesNotMatch',
+    400,
+    `Specified signature is not matched with our calculation. server string to sign is:${stringToSign}`,
+  )
+export const incompleteSignature = (): SlbError =>
+  err('IncompleteSignature', 400, 'The request signature does not conform to Aliyun standards.')
+export const invalidSignatureMethod = (): SlbError =>
+  // The service's own misspelling "Paramater" is contract (§5.1).
+  err('InvalidParamater', 400, 'The specified parameter "SignatureMethod" is not valid.')
+export const invalidSignatureVersion = (): SlbError =>
+  err('InvalidParamater', 400, 'The specified parameter "SignatureVersion" is not valid.')
+export const accessKeyNotFound = (): SlbError =>
+  err('InvalidAccessKeyId.NotFound', 404, 'Specified access key is not found.')
+export const accessKeyDisabled = (): SlbError =>
+  err('InvalidAccessKeyId.Inactive', 400, 'Specified access key is disabled.')
+export const nonceUsed = (): SlbError =>
+  err('SignatureNonceUsed', 400, 'Specified signature nonce was used already.')
+export const timestampExpired = (): SlbError =>
+  err('InvalidTimeStamp.Expired', 400, 'Specified time stamp or date value is expired.')
+export const illegalTimestamp = (): SlbError =>
+  err(
+    'IllegalTimestamp',
+    400,
+    'The input parameter "Timestamp" that is mandatory for processing this request is not supplied.',
+  )
+export const bodyTooLarge = (limit: number): SlbError =>
+  err('InvalidParameter', 400, `The request body exceeds the limit of ${limit} bytes.`)
+export const internalError = (): SlbError =>
+  err('InternalError', 500, 'The request processing has failed due to some unknown error, exception or failure.')
+export const serviceUnavailable = (): SlbError =>
+  err('ServiceUnavailable', 503, 'The request has failed due to a temporary failure of the server.')
+export const idempotentParameterMismatch = (): SlbError =>
+  err('IdempotentParameterMismatch', 400, 'The request is retried with updated parameters.')
+
+// SLB resources (contract §5.2, §5.5).
+export const invalidRegionId = (): SlbError =>
+  err('InvalidRegionId.NotFound', 404, 'The specified RegionId does not exist.')
+export const loadBalancerNotFound = (): SlbError =>
+  err('InvalidLoadBalancerId.NotFound', 404, 'The specified LoadBalancerId does not exist.')
+export const deleteProtected = (): SlbError =>
+  // Contract §8.6 leaves the code open; see docs/compatibility.md.
+  err('OperationDenied.DeleteProtection', 400, 'The specified load balancer has enabled delete protection.')
+export const loadBalancerQuota = (): SlbError => err('OverQuota', 400, 'Instance num exceeded Quota.')
+export const addressPoolExhausted = (): SlbError =>
+  err('VSwitchAvailableIpNotExist', 400, 'There is no available IP address left in the address pool.')
+export const addressInUse = (): SlbError =>
+  err('InvalidParameter', 400, 'The specified Address is already in use.')
+export const addressOutOfPool = (): SlbError =>
+  err('InvalidParameter', 400, 'The specified Address is not in the address pool.')
+
+// Tags (contract §2.6, §5.5).
+export const tagCountLimit = (): SlbError => err('TagCountLimit', 400, 'Tags count limit exceeded.')
+export const tagCreateCountLimit = (): SlbError => err('TagCreateCountLimit', 400, 'tags create count limit exceeded.')
+export const invalidTagKey = (): SlbError => err('InvalidTagKey', 400, 'The specified tag key is invalid.')
+export const invalidTagValue = (): SlbError => err('InvalidTagValue', 400, 'The specified tag value is invalid.')
+export const resourceNotFound = (): SlbError =>
+  err('InvalidResourceId.NotFound', 404, 'The specified resource does not exist.')
+export const invalidResourceType = (): SlbError =>
+  err('InvalidResourceType.NotFound', 404, 'The specified ResourceType does not exist.')
+
+// ECS subset (Version 2014-05-26).
+export const instanceNotFound = (): SlbError =>
+  err('InvalidInstanceId.NotFound', 404, 'The specified InstanceId does not exist.')
+export const incorrectInstanceStatus = (): SlbError =>
+  err('IncorrectInstanceStatus', 403, 'The current status of the resource does not support this operation.')
+export const privateIpDuplicated = (): SlbError =>
+  err('InvalidPrivateIpAddress.Duplicated', 400, 'Specified private IP address is duplicated.')
+export const privateIpOutOfPool = (): SlbError =>
+  err('InvalidPrivateIpAddress', 400, 'Specified private IP address is not in the CIDR block of virtual switch.')
+export const privateIpPoolExhausted = (): SlbError =>
+  err('InvalidVSwitchId.IpNotEnough', 400, 'The specified VSwitch has not enough IpAddress.')
+export const networkInterfaceNotFound = (): SlbError =>
+  err('InvalidEniId.NotFound', 404, 'The specified NetworkInterfaceId does not exist.')
+export const networkInterfaceInUse = (): SlbError =>
+  err('InvalidOperation.InvalidEniState', 403, 'The operation is not allowed in the current ENI state.')
+export const dependencyViolationBackend = (): SlbError =>
+  err('DependencyViolation.LoadBalancer', 403, 'The specified resource is attached to a load balancer as a backend server.')

@@ -1,0 +1,150 @@
+/** The Store on Kysely: scoped transactions, the generation bump, keys and nonces. */
+import type { Kysely } from 'kysely'
+import type { AccessKey } from '../domain/model.js'
+import type { Scope } from '../domain/scope.js'
+import type { SqlDialect } from './dialect.js'
+import { migrateToLatest } from './migrate.js'
+import type { Repositories, Store } from './repository.js'
+import type { Executor } from './repos/executor.js'
+import { num } from './repos/executor.js'
+import { KyselyInstances } from './repos/instances.js'
+import { KyselyLoadBalancers } from './repos/load-balancers.js'
+import { KyselyNetworkInterfaces } from './repos/network-interfaces.js'
+import { KyselyPrivateIps } from './repos/private-ips.js'
+import { KyselyTags } from './repos/tags.js'
+import type { Database } from './schema.js'
+
+const repositories = (db: Executor, scope: Scope): Repositories => ({
+  scope,
+  loadBalancers: new KyselyLoadBalancers(db, scope),
+  tags: new KyselyTags(db, scope),
+  instances: new KyselyInstances(db, scope),
+  networkInterfaces: new KyselyNetworkInterfaces(db, scope),
+  privateIps: new KyselyPrivateIps(db, scope),
+})
+
+export class KyselyStore implements Store {
+  readonly #db: Kysely<Database>
+  readonly #dialect: SqlDialect
+  readonly #onCommit: Array<(generation: number) => void> = []
+
+  private constructor(db: Kysely<Database>, dialect: SqlDialect) {
+    this.#db = db
+    this.#dialect = dialect
+  }
+
+  /** Migrates the database to the latest version and returns the store on it. */
+  static async open(db: Kysely<Database>, dialect: SqlDialect): Promise<KyselyStore> {
+    const result = await migrateToLatest(db, dialect)
+    if (result.error !== undefined) {
+      await db.destroy()
+      throw new Error('database migration failed', { cause: result.error })
+    }
+    return new KyselyStore(db, dialect)
+  }
+
+  get dialect(): SqlDialect {
+    return this.#dialect
+  }
+
+  /** Called after every commit with the new generation (the in-process change feed). */
+  onCommit(listener: (generation: number) => void): void {
+    this.#onCommit.push(listener)
+  }
+
+  async read<T>(scope: Scope, fn: (repos: Repositories) => Promise<T>): Promise<T> {
+    return fn(repositories(this.#db, scope))
+  }
+
+  async write<T>(scope: Scope, fn: (repos: Repositories) => Promise<T>): Promise<T> {
+    let generation = 0
+    const result = await this.#db.transaction().execute(async (trx) => {
+      const value = await fn(repositories(trx, scope))
+      const row = await trx
+        .insertInto('change_log')
+        .values({ account_id: scope.accountId, region_id: scope.regionId ?? '', committed_at: Date.now() })
+        .returning('generation')
+        .executeTakeFirstOrThrow()
+      generation = num(row.generation)
+      return value
+    })
+    for (const listener of this.#onCommit) listener(generation)
+    return result
+  }
+
+  async generation(): Promise<number> {
+    const row = await this.#db
+      .selectFrom('change_log')
+      .select((eb) => eb.fn.max('generation').as('g'))
+      .executeTakeFirst()
+    return row?.g === null || row?.g === undefined ? 0 : num(row.g)
+  }
+
+  async findAccessKey(accessKeyId: string): Promise<AccessKey | undefined> {
+    const row = await this.#db
+      .selectFrom('access_keys')
+      .where('access_key_id', '=', accessKeyId)
+      .select(['access_key_id', 'secret', 'account_id', 'status'])
+      .executeTakeFirst()
+    if (row === undefined) return undefined
+    return {
+      accessKeyId: row.access_key_id,
+      secret: row.secret,
+      accountId: row.account_id,
+      status: row.status === 'Active' ? 'Active' : 'Inactive',
+    }
+  }
+
+  async ensureAccessKey(key: AccessKey): Promise<boolean> {
+    return this.#db.transaction().execute(async (trx) => {
+      const existing = await trx
+        .selectFrom('access_keys')
+        .where('access_key_id', '=', key.accessKeyId)
+        .select('access_key_id')
+        .executeTakeFirst()
+      if (existing !== undefined) return false
+      const now = Date.now()
+      await trx
+        .insertInto('accounts')
+        .values({ id: key.accountId, created_at: now })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute()
+      await trx
+        .insertInto('access_keys')
+        .values({
+          access_key_id: key.accessKeyId,
+          secret: key.secret,
+          account_id: key.accountId,
+          status: key.status,
+          created_at: now,
+        })
+        .execute()
+      return true
+    })
+  }
+
+  async countAccessKeys(): Promise<number> {
+    const row = await this.#db
+      .selectFrom('access_keys')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .executeTakeFirstOrThrow()
+    return num(row.n)
+  }
+
+  async claimNonce(accessKeyId: string, nonce: string, expiresAt: number): Promise<boolean> {
+    const result = await this.#db
+      .insertInto('nonces')
+      .values({ access_key_id: accessKeyId, nonce, expires_at: expiresAt })
+      .onConflict((oc) => oc.columns(['access_key_id', 'nonce']).doNothing())
+      .executeTakeFirst()
+    return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1
+  }
+
+  async purgeNonces(now: number): Promise<void> {
+    await this.#db.deleteFrom('nonces').where('expires_at', '<', now).execute()
+  }
+
+  async close(): Promise<void> {
+    await this.#db.destroy()
+  }
+}

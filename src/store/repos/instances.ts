@@ -1,0 +1,92 @@
+/** ECS instance rows, scoped by account and (when given) region. */
+import type { Instance, InstanceStatus } from '../../domain/model.js'
+import type { Scope } from '../../domain/scope.js'
+import type { InstanceFilter, InstanceRepository, Page, Paged } from '../repository.js'
+import type { Selectable } from 'kysely'
+import type { InstancesTable } from '../schema.js'
+import { num, type Executor } from './executor.js'
+
+const toModel = (r: Selectable<InstancesTable>): Instance => ({
+  id: r.id,
+  regionId: r.region_id,
+  zoneId: r.zone_id,
+  name: r.name,
+  description: r.description,
+  status: r.status as InstanceStatus,
+  privateIp: r.private_ip,
+  instanceType: r.instance_type,
+  imageId: r.image_id,
+  vpcId: r.vpc_id,
+  vSwitchId: r.vswitch_id,
+  hostName: r.host_name,
+  createdAt: num(r.created_at),
+})
+
+export class KyselyInstances implements InstanceRepository {
+  readonly #db: Executor
+  readonly #scope: Scope
+
+  constructor(db: Executor, scope: Scope) {
+    this.#db = db
+    this.#scope = scope
+  }
+
+  #scoped() {
+    let q = this.#db.selectFrom('instances').where('account_id', '=', this.#scope.accountId)
+    if (this.#scope.regionId !== undefined) q = q.where('region_id', '=', this.#scope.regionId)
+    return q
+  }
+
+  async insert(i: Instance): Promise<void> {
+    await this.#db
+      .insertInto('instances')
+      .values({
+        id: i.id,
+        account_id: this.#scope.accountId,
+        region_id: i.regionId,
+        zone_id: i.zoneId,
+        name: i.name,
+        description: i.description,
+        status: i.status,
+        private_ip: i.privateIp,
+        instance_type: i.instanceType,
+        image_id: i.imageId,
+        vpc_id: i.vpcId,
+        vswitch_id: i.vSwitchId,
+        host_name: i.hostName,
+        created_at: i.createdAt,
+      })
+      .execute()
+  }
+
+  async get(id: string): Promise<Instance | undefined> {
+    const row = await this.#scoped().selectAll().where('id', '=', id).executeTakeFirst()
+    return row === undefined ? undefined : toModel(row)
+  }
+
+  async list(filter: InstanceFilter, page: Page): Promise<Paged<Instance>> {
+    let q = this.#scoped()
+    if (filter.ids !== undefined) q = q.where('id', 'in', [...filter.ids, ''])
+    if (filter.privateIps !== undefined) q = q.where('private_ip', 'in', [...filter.privateIps, ''])
+    if (filter.status !== undefined) q = q.where('status', '=', filter.status)
+    if (filter.name !== undefined) q = q.where('name', '=', filter.name)
+    const [rows, count] = await Promise.all([
+      q.selectAll().orderBy('created_at').orderBy('id').limit(page.limit).offset(page.offset).execute(),
+      q.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
+    ])
+    return { items: rows.map(toModel), total: num(count.n) }
+  }
+
+  async setStatus(id: string, status: InstanceStatus): Promise<void> {
+    await this.#db
+      .updateTable('instances')
+      .set({ status })
+      .where('id', '=', id)
+      .where('account_id', '=', this.#scope.accountId)
+      .execute()
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.#db.deleteFrom('instances').where('id', '=', id).where('account_id', '=', this.#scope.accountId).execute()
+  }
+}

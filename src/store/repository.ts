@@ -1,0 +1,164 @@
+/**
+ * The store as the actions see it: scoped transactions over per-aggregate repositories. Nothing
+ * here names Kysely or an SQL engine, so a second dialect changes no action (DESIGN.md principle 7).
+ */
+import type {
+  AccessKey,
+  Instance,
+  InstanceStatus,
+  LoadBalancer,
+  NetworkInterface,
+  Tag,
+  TaggedResource,
+  TagResourceType,
+} from '../domain/model.js'
+import type { Scope } from '../domain/scope.js'
+
+export interface Page {
+  readonly offset: number
+  readonly limit: number
+}
+
+export interface Paged<T> {
+  readonly items: readonly T[]
+  readonly total: number
+}
+
+/** A tag condition: key alone matches any value. Several conditions combine with AND. */
+export interface TagMatch {
+  readonly key: string
+  readonly value: string | undefined
+}
+
+export interface LoadBalancerFilter {
+  readonly ids?: readonly string[] | undefined
+  readonly names?: readonly string[] | undefined
+  readonly addresses?: readonly string[] | undefined
+  readonly addressType?: string | undefined
+  readonly addressIpVersion?: string | undefined
+  readonly networkType?: string | undefined
+  readonly vpcId?: string | undefined
+  readonly vSwitchId?: string | undefined
+  readonly masterZoneId?: string | undefined
+  readonly slaveZoneId?: string | undefined
+  readonly internetChargeType?: string | undefined
+  readonly payType?: string | undefined
+  readonly status?: string | undefined
+  readonly resourceGroupId?: string | undefined
+  readonly tags?: readonly TagMatch[] | undefined
+}
+
+export type LoadBalancerPatch = Partial<
+  Pick<
+    LoadBalancer,
+    | 'name'
+    | 'status'
+    | 'deleteProtection'
+    | 'modificationProtectionStatus'
+    | 'modificationProtectionReason'
+    | 'spec'
+    | 'internetChargeType'
+    | 'bandwidth'
+    | 'instanceChargeType'
+  >
+>
+
+export interface LoadBalancerRepository {
+  insert(lb: LoadBalancer, addressNum: number): Promise<void>
+  get(id: string): Promise<LoadBalancer | undefined>
+  findByClientToken(token: string): Promise<LoadBalancer | undefined>
+  list(filter: LoadBalancerFilter, page: Page): Promise<Paged<LoadBalancer>>
+  /** Load balancers of the account in every region (the per-account quota). */
+  countInAccount(): Promise<number>
+  update(id: string, patch: LoadBalancerPatch): Promise<void>
+  delete(id: string): Promise<void>
+  /** The highest allocated address number within [first, last], or undefined when none is. */
+  highestAddress(first: number, last: number): Promise<number | undefined>
+  /** Allocated address numbers within [first, last], ascending. */
+  allocatedAddresses(first: number, last: number): Promise<number[]>
+  addressTaken(address: string): Promise<boolean>
+}
+
+export interface TagRepository {
+  /** Adds or overwrites tags on one resource (a key already present takes the new value). */
+  put(resourceType: TagResourceType, resourceId: string, tags: readonly Tag[]): Promise<void>
+  /** Removes the given keys, or every tag when `keys` is undefined. */
+  remove(resourceType: TagResourceType, resourceId: string, keys: readonly string[] | undefined): Promise<void>
+  /** Tags per resource, for presenting resources. */
+  forResources(resourceType: TagResourceType, resourceIds: readonly string[]): Promise<Map<string, Tag[]>>
+  /** Tag rows in (resourceId, key) order, after the cursor, for ListTagResources. */
+  list(
+    resourceType: TagResourceType,
+    resourceIds: readonly string[] | undefined,
+    match: readonly TagMatch[] | undefined,
+    after: { readonly resourceId: string; readonly key: string } | undefined,
+    limit: number,
+  ): Promise<TaggedResource[]>
+}
+
+export interface InstanceFilter {
+  readonly ids?: readonly string[] | undefined
+  readonly status?: string | undefined
+  readonly name?: string | undefined
+  readonly privateIps?: readonly string[] | undefined
+}
+
+export interface InstanceRepository {
+  insert(instance: Instance): Promise<void>
+  get(id: string): Promise<Instance | undefined>
+  list(filter: InstanceFilter, page: Page): Promise<Paged<Instance>>
+  setStatus(id: string, status: InstanceStatus): Promise<void>
+  delete(id: string): Promise<void>
+}
+
+export interface NetworkInterfaceFilter {
+  readonly ids?: readonly string[] | undefined
+  readonly primaryIp?: string | undefined
+  readonly name?: string | undefined
+  readonly status?: string | undefined
+}
+
+export interface NetworkInterfaceRepository {
+  insert(eni: NetworkInterface): Promise<void>
+  get(id: string): Promise<NetworkInterface | undefined>
+  list(filter: NetworkInterfaceFilter, page: Page): Promise<Paged<NetworkInterface>>
+  delete(id: string): Promise<void>
+}
+
+export interface PrivateIpRepository {
+  /** Claims an address for its owner; false when it is already held in this account and region. */
+  claim(ip: string, ownerId: string): Promise<boolean>
+  release(ownerId: string): Promise<void>
+  /** Every address claimed in this account and region. */
+  claimed(): Promise<string[]>
+}
+
+/** Everything a transaction can touch, bound to one scope. */
+export interface Repositories {
+  readonly scope: Scope
+  readonly loadBalancers: LoadBalancerRepository
+  readonly tags: TagRepository
+  readonly instances: InstanceRepository
+  readonly networkInterfaces: NetworkInterfaceRepository
+  readonly privateIps: PrivateIpRepository
+}
+
+export interface Store {
+  /** Reads in one consistent view, scoped. */
+  read<T>(scope: Scope, fn: (repos: Repositories) => Promise<T>): Promise<T>
+  /**
+   * One transaction: every write in `fn` commits together or not at all, and the commit bumps the
+   * generation the data plane converges on. A throw rolls everything back.
+   */
+  write<T>(scope: Scope, fn: (repos: Repositories) => Promise<T>): Promise<T>
+  /** The newest committed generation. */
+  generation(): Promise<number>
+
+  findAccessKey(accessKeyId: string): Promise<AccessKey | undefined>
+  /** Creates the account and key unless the key exists; true when it was created. */
+  ensureAccessKey(key: AccessKey): Promise<boolean>
+  /** Records a nonce until `expiresAt`; false when the key already used it (replay). */
+  claimNonce(accessKeyId: string, nonce: string, expiresAt: number): Promise<boolean>
+  purgeNonces(now: number): Promise<void>
+  close(): Promise<void>
+}

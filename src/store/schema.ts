@@ -1,0 +1,121 @@
+/** Kysely's view of the tables: one row type per table, snake_case columns. */
+import type { ColumnType, Generated } from 'kysely'
+
+// Epoch milliseconds; PostgreSQL returns bigint columns as strings.
+type Millis = ColumnType<number | string, number, number>
+
+export interface AccountsTable {
+  id: string
+  created_at: Millis
+}
+
+export interface AccessKeysTable {
+  access_key_id: string
+  secret: string
+  account_id: string
+  status: string
+  created_at: Millis
+}
+
+export interface NoncesTable {
+  access_key_id: string
+  nonce: string
+  expires_at: Millis
+}
+
+export interface ChangeLogTable {
+  generation: Generated<number>
+  account_id: string
+  region_id: string
+  committed_at: Millis
+}
+
+export interface LoadBalancersTable {
+  id: string
+  account_id: string
+  region_id: string
+  name: string
+  address: string
+  address_num: number
+  address_type: string
+  address_ip_version: string
+  network_type: string
+  vpc_id: string
+  vswitch_id: string
+  status: string
+  spec: string
+  internet_charge_type: string
+  bandwidth: number
+  pay_type: string
+  instance_charge_type: string
+  master_zone_id: string
+  slave_zone_id: string
+  delete_protection: string
+  modification_protection_status: string
+  modification_protection_reason: string
+  resource_group_id: string
+  client_token: string
+  created_at: Millis
+}
+
+export interface TagsTable {
+  account_id: string
+  region_id: string
+  resource_type: string
+  resource_id: string
+  tag_key: string
+  tag_value: string
+  created_at: Millis
+}
+
+export interface InstancesTable {
+  id: string
+  account_id: string
+  region_id: string
+  zone_id: string
+  name: string
+  description: string
+  status: string
+  private_ip: string
+  instance_type: string
+  image_id: string
+  vpc_id: string
+  vswitch_id: string
+  host_name: string
+  created_at: Millis
+}
+
+export interface NetworkInterfacesTable {
+  id: string
+  account_id: string
+  region_id: string
+  zone_id: string
+  name: string
+  description: string
+  status: string
+  primary_ip: string
+  vpc_id: string
+  vswitch_id: string
+  instance_id: string
+  created_at: Millis
+}
+
+/** One row per private IP in use, whoever holds it: makes "unique per account and region" a key. */
+export interface PrivateIpsTable {
+  account_id: string
+  region_id: string
+  ip: string
+  owner_id: string
+}
+
+export interface Database {
+  accounts: AccountsTable
+  access_keys: AccessKeysTable
+  nonces: NoncesTable
+  change_log: ChangeLogTable
+  load_balancers: LoadBalancersTable
+  tags: TagsTable
+  instances: InstancesTable
+  network_interfaces: NetworkInterfacesTable
+  private_ips: PrivateIpsTable
+}
