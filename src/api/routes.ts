@@ -1,10 +1,9 @@
-/** Every action this server answers, bound to its handler. */
-import * as regions from '../actions/regions.js'
-import { route, RouteTable } from './route.js'
-import * as regionSpecs from './spec/regions.js'
+/** Every action this server answers, bound to its handler; one list per resource group. */
+import { RouteTable } from './route.js'
+import { ecsRoutes } from './routes/ecs.js'
+import { loadBalancerRoutes } from './routes/load-balancers.js'
+import { regionRoutes } from './routes/regions.js'
+import { tagRoutes } from './routes/tags.js'
 
 export const routes = (): RouteTable =>
-  new RouteTable([
-    route(regionSpecs.DescribeRegions, regions.describeRegions),
-    route(regionSpecs.DescribeZones, regions.describeZones),
-  ])
+  new RouteTable([...regionRoutes, ...loadBalancerRoutes, ...tagRoutes, ...ecsRoutes])
