@@ -231,6 +231,7 @@ test('parameter errors from the spec, and an unexpected failure is InternalError
         Mode: params.Mode,
         Ids: params.Ids ?? [],
         Keys: (params.Tag ?? []).map((tag) => `${tag.Key}=${tag.Value}`).join(','),
+        Empty: [],
       }
     }),
   ])
