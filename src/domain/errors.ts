@@ -64,6 +64,15 @@ export const serviceUnavailable = (): SlbError =>
 export const idempotentParameterMismatch = (): SlbError =>
   err('IdempotentParameterMismatch', 400, 'The request is retried with updated parameters.')
 
+// The BackendServers parameter (contract §2.1, §5.4); the texts name BackendServers for Old/New lists too.
+export const backendServersMalformed = (): SlbError =>
+  err('BackendServersMalformed', 400, 'the specified parameter BackendServers is unavailable.')
+export const backendServersInvalid = (): SlbError =>
+  err('InvalidParameter', 400, 'The specified BackendServers is invalid.')
+export const backendServerPortInvalid = (): SlbError =>
+  err('InvalidParameter', 400, 'The specified BackendServers is invalid, as the Port value should be in [1, 65535].')
+export const weightMalformed = (): SlbError => err('InvalidWeight.Malformed', 400, 'A specified weight is not valid.')
+
 // SLB resources (contract §5.2, §5.5).
 export const invalidRegionId = (): SlbError =>
   err('InvalidRegionId.NotFound', 404, 'The specified RegionId does not exist.')
@@ -107,3 +116,19 @@ export const networkInterfaceInUse = (): SlbError =>
   err('InvalidOperation.InvalidEniState', 403, 'The operation is not allowed in the current ENI state.')
 export const dependencyViolationBackend = (): SlbError =>
   err('DependencyViolation.LoadBalancer', 403, 'The specified resource is attached to a load balancer as a backend server.')
+export const privateIpMalformed = (): SlbError =>
+  err('InvalidPrivateIpAddress.Malformed', 400, 'Specified private IP address is malformed.')
+export const instanceIdsMalformed = (): SlbError =>
+  err('InvalidInstanceIds.Malformed', 400, 'The specified InstanceIds is not valid.')
+export const tooManyInstanceIds = (): SlbError =>
+  err('InvalidParameter.TooManyInstanceIds', 403, 'Instance ids cannot be more than 100.')
+export const zoneNotFound = (): SlbError =>
+  err('InvalidZoneId.NotFound', 404, 'The ZoneId provided does not exist in our records.')
+export const instanceTypeNotSupported = (): SlbError =>
+  err('InvalidInstanceType.ValueNotSupported', 400, 'The specified InstanceType beyond the permitted range.')
+export const instanceNameMalformed = (): SlbError =>
+  err('InvalidInstanceName.Malformed', 400, 'The specified parameter InstanceName is not valid.')
+export const hostNameMalformed = (): SlbError =>
+  err('InvalidHostName.Malformed', 400, 'The specified parameter HostName is not valid.')
+export const descriptionMalformed = (): SlbError =>
+  err('InvalidDescription.Malformed', 400, 'The specified parameter Description is not valid.')

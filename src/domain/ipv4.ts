@@ -39,3 +39,10 @@ export function parsePool(cidr: string): Ipv4Pool {
 }
 
 export const inPool = (pool: Ipv4Pool, n: number): boolean => n >= pool.first && n <= pool.last
+
+/** The lowest address of the pool not in `taken`, or undefined when every one is. */
+export function lowestFree(pool: Ipv4Pool, taken: ReadonlySet<number>): number | undefined {
+  let n = pool.first
+  while (n <= pool.last && taken.has(n)) n += 1
+  return n <= pool.last ? n : undefined
+}

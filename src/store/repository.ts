@@ -43,6 +43,7 @@ export interface LoadBalancerFilter {
   readonly slaveZoneId?: string | undefined
   readonly internetChargeType?: string | undefined
   readonly payType?: string | undefined
+  readonly instanceChargeType?: string | undefined
   readonly status?: string | undefined
   readonly resourceGroupId?: string | undefined
   readonly tags?: readonly TagMatch[] | undefined
@@ -101,6 +102,9 @@ export interface InstanceFilter {
   readonly status?: string | undefined
   readonly name?: string | undefined
   readonly privateIps?: readonly string[] | undefined
+  readonly vpcId?: string | undefined
+  readonly vSwitchId?: string | undefined
+  readonly zoneId?: string | undefined
 }
 
 export interface InstanceRepository {
@@ -116,6 +120,13 @@ export interface NetworkInterfaceFilter {
   readonly primaryIp?: string | undefined
   readonly name?: string | undefined
   readonly status?: string | undefined
+  /** ENIs attached to any of these instances. */
+  readonly instanceIds?: readonly string[] | undefined
+  readonly privateIps?: readonly string[] | undefined
+  readonly vpcId?: string | undefined
+  readonly vSwitchId?: string | undefined
+  /** Primary ENIs are the ones attached to an instance (this subset has no AttachNetworkInterface). */
+  readonly attached?: boolean | undefined
 }
 
 export interface NetworkInterfaceRepository {

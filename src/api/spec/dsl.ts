@@ -219,7 +219,7 @@ export type Shape =
   | { readonly kind: 'list'; readonly item: string; readonly of: Shape; readonly optional: boolean }
   | { readonly kind: 'bareList'; readonly of: Shape; readonly optional: boolean }
 
-type Opt<S extends Shape> = S & { readonly optional: true }
+type Opt<S extends Shape> = Omit<S, 'optional'> & { readonly optional: true }
 const optional = <S extends Shape>(s: S): Opt<S> => ({ ...s, optional: true })
 
 /** Response-shape constructors. Every field is emitted unless marked `r.opt(...)`. */

@@ -2,7 +2,7 @@
 import type { Instance, InstanceStatus } from '../../domain/model.js'
 import type { Scope } from '../../domain/scope.js'
 import type { InstanceFilter, InstanceRepository, Page, Paged } from '../repository.js'
-import type { Selectable } from 'kysely'
+import { sql, type Selectable } from 'kysely'
 import type { InstancesTable } from '../schema.js'
 import { num, type Executor } from './executor.js'
 
@@ -21,6 +21,13 @@ const toModel = (r: Selectable<InstancesTable>): Instance => ({
   hostName: r.host_name,
   createdAt: num(r.created_at),
 })
+
+// DescribeInstances' InstanceName takes `*` as a wildcard; LIKE's own wildcards are escaped with '!'.
+const nameMatches = (name: string) => {
+  if (!name.includes('*')) return sql<boolean>`name = ${name}`
+  const pattern = name.replace(/[!%_]/g, (c) => `!${c}`).replace(/\*/g, '%')
+  return sql<boolean>`name like ${pattern} escape '!'`
+}
 
 export class KyselyInstances implements InstanceRepository {
   readonly #db: Executor
@@ -69,7 +76,10 @@ export class KyselyInstances implements InstanceRepository {
     if (filter.ids !== undefined) q = q.where('id', 'in', [...filter.ids, ''])
     if (filter.privateIps !== undefined) q = q.where('private_ip', 'in', [...filter.privateIps, ''])
     if (filter.status !== undefined) q = q.where('status', '=', filter.status)
-    if (filter.name !== undefined) q = q.where('name', '=', filter.name)
+    if (filter.name !== undefined) q = q.where(nameMatches(filter.name))
+    if (filter.vpcId !== undefined) q = q.where('vpc_id', '=', filter.vpcId)
+    if (filter.vSwitchId !== undefined) q = q.where('vswitch_id', '=', filter.vSwitchId)
+    if (filter.zoneId !== undefined) q = q.where('zone_id', '=', filter.zoneId)
     const [rows, count] = await Promise.all([
       q.selectAll().orderBy('created_at').orderBy('id').limit(page.limit).offset(page.offset).execute(),
       q.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),

@@ -182,6 +182,7 @@ const EQUALS: Array<[keyof LoadBalancerFilter, keyof Row]> = [
   ['slaveZoneId', 'slave_zone_id'],
   ['internetChargeType', 'internet_charge_type'],
   ['payType', 'pay_type'],
+  ['instanceChargeType', 'instance_charge_type'],
   ['status', 'status'],
   ['resourceGroupId', 'resource_group_id'],
 ]

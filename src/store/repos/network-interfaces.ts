@@ -66,6 +66,14 @@ export class KyselyNetworkInterfaces implements NetworkInterfaceRepository {
     if (filter.primaryIp !== undefined) q = q.where('primary_ip', '=', filter.primaryIp)
     if (filter.name !== undefined) q = q.where('name', '=', filter.name)
     if (filter.status !== undefined) q = q.where('status', '=', filter.status)
+    // '' marks a detached ENI, so it must never pad this list the way it pads the others.
+    if (filter.instanceIds !== undefined) {
+      q = q.where('instance_id', 'in', [...filter.instanceIds.filter((id) => id !== ''), '-'])
+    }
+    if (filter.privateIps !== undefined) q = q.where('primary_ip', 'in', [...filter.privateIps, ''])
+    if (filter.vpcId !== undefined) q = q.where('vpc_id', '=', filter.vpcId)
+    if (filter.vSwitchId !== undefined) q = q.where('vswitch_id', '=', filter.vSwitchId)
+    if (filter.attached !== undefined) q = q.where('instance_id', filter.attached ? '<>' : '=', '')
     const [rows, count] = await Promise.all([
       q.selectAll().orderBy('created_at').orderBy('id').limit(page.limit).offset(page.offset).execute(),
       q.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
