@@ -12,6 +12,8 @@ export interface Quotas {
   readonly loadBalancersPerAccount: number
   /** Tags one resource may carry. */
   readonly tagsPerResource: number
+  /** Backend server memberships per load balancer, over all its server groups (contract §6). */
+  readonly backendServersPerLoadBalancer: number
 }
 
 export interface Config {
@@ -27,6 +29,11 @@ export interface Config {
   /** Accepted clock skew for Timestamp / x-acs-date, and how long a nonce is remembered. */
   readonly timestampWindowMs: number
   readonly quotas: Quotas
+  /**
+   * Backend servers accepted in one call. The docs say 20, but the CCM sends up to 40 (contract
+   * §0.3), so 40 is the default.
+   */
+  readonly maxBackendsPerCall: number
 }
 
 export const DEFAULTS: Config = Object.freeze({
@@ -37,7 +44,8 @@ export const DEFAULTS: Config = Object.freeze({
   logLevel: 'info',
   maxBodyBytes: 1024 * 1024,
   timestampWindowMs: 15 * 60 * 1000,
-  quotas: Object.freeze({ loadBalancersPerAccount: 60, tagsPerResource: 20 }),
+  quotas: Object.freeze({ loadBalancersPerAccount: 60, tagsPerResource: 20, backendServersPerLoadBalancer: 200 }),
+  maxBackendsPerCall: 40,
 })
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -81,6 +89,8 @@ export function configFromArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
       'instance-pool': { type: 'string' },
       'log-level': { type: 'string' },
       'quota-load-balancers': { type: 'string' },
+      'quota-backend-servers': { type: 'string' },
+      'max-backends-per-call': { type: 'string' },
     },
   })
   const logLevel = (values['log-level'] ?? env['OPENSLB_LOG_LEVEL'] ?? DEFAULTS.logLevel) as LogLevel
@@ -89,6 +99,8 @@ export function configFromArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   const addressPool = values['address-pool'] ?? env['OPENSLB_ADDRESS_POOL']
   const instancePool = values['instance-pool'] ?? env['OPENSLB_INSTANCE_POOL']
   const lbQuota = values['quota-load-balancers']
+  const backendQuota = values['quota-backend-servers']
+  const perCall = values['max-backends-per-call']
   return Object.freeze({
     ...DEFAULTS,
     listen: Object.freeze(listen === undefined ? DEFAULTS.listen : parseListen(listen)),
@@ -99,7 +111,11 @@ export function configFromArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     quotas: Object.freeze({
       ...DEFAULTS.quotas,
       ...(lbQuota === undefined ? {} : { loadBalancersPerAccount: positiveInt('--quota-load-balancers', lbQuota) }),
+      ...(backendQuota === undefined
+        ? {}
+        : { backendServersPerLoadBalancer: positiveInt('--quota-backend-servers', backendQuota) }),
     }),
+    maxBackendsPerCall: perCall === undefined ? DEFAULTS.maxBackendsPerCall : positiveInt('--max-backends-per-call', perCall),
   })
 }
 

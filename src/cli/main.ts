@@ -10,6 +10,7 @@ commands:
           --listen HOST:PORT (127.0.0.1:9515)  --data-dir DIR (.openslb)
           --address-pool CIDR (127.1.0.0/16)   --instance-pool CIDR (127.2.0.0/16)
           --log-level LEVEL (info)             --quota-load-balancers N (60)
+          --quota-backend-servers N (200)      --max-backends-per-call N (40)
   call    make one signed API call: openslb call ACTION Key=Value ...
 `
 

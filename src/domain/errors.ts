@@ -132,3 +132,30 @@ export const hostNameMalformed = (): SlbError =>
   err('InvalidHostName.Malformed', 400, 'The specified parameter HostName is not valid.')
 export const descriptionMalformed = (): SlbError =>
   err('InvalidDescription.Malformed', 400, 'The specified parameter Description is not valid.')
+
+// Backend servers and server groups (contract §5.2, §5.3, §5.4, §2.5).
+export const tooManyBackendServers = (max: number): SlbError =>
+  err('TooManyBackendServers', 400, `The total number of input real servers exceeds max supported number: ${max}`)
+export const backendServersUnavailable = (): SlbError =>
+  err(
+    'ObtainIpFail',
+    400,
+    'The specified BackendServers is invalid; some of the specified backend servers do not exist or are not running.',
+  )
+export const backendServerQuota = (): SlbError =>
+  err(
+    'InstanceBackendServerNumberOverLimit',
+    400,
+    'The backend server number has reached to the quota limit of this load balancer.',
+  )
+export const backendServerExists = (serverId: string): SlbError =>
+  err('InvalidBackendServers.ServerIpConflict', 400, `The backend server ${serverId} already exists.`)
+export const vServerGroupNotFound = (): SlbError =>
+  // Not InvalidVServerGroupId.NotFound: Terraform matches this message or InvalidParameter (contract §0.5).
+  err('InvalidParameter', 404, 'The specified VServerGroupId does not exist.')
+export const vServerGroupInUse = (): SlbError =>
+  err('RspoolVipExist', 400, 'there are vips associating with this vServer group.')
+export const vServerGroupProcessing = (): SlbError =>
+  err('VServerGroupProcessing', 400, 'A previous configuration of the VServer group is pending; please try again later.')
+export const serviceIsConfiguring = (): SlbError =>
+  err('ServiceIsConfiguring', 400, 'A previous configuration is pending; please try again later.')

@@ -94,3 +94,33 @@ export interface NetworkInterface {
   readonly instanceId: string
   readonly createdAt: number
 }
+
+export type BackendServerType = 'ecs' | 'eni' | 'eci'
+
+export interface VServerGroup {
+  readonly id: string
+  readonly regionId: string
+  readonly loadBalancerId: string
+  readonly name: string
+  readonly createdAt: number
+}
+
+/**
+ * A backend server's membership in a server group. The default server group of a load balancer
+ * has the load balancer's id as its groupId and port 0 (its port comes from the listener).
+ */
+export interface BackendMember {
+  readonly groupId: string
+  readonly loadBalancerId: string
+  readonly serverId: string
+  /** '' for ECS instances; the ENI/ECI address otherwise. */
+  readonly serverIp: string
+  readonly port: number
+  readonly type: BackendServerType
+  readonly weight: number
+  readonly description: string
+}
+
+/** The identity of a member within its group (contract §2.1). */
+export const memberKey = (m: Pick<BackendMember, 'serverId' | 'serverIp' | 'port'>): string =>
+  `${m.serverId}|${m.serverIp}|${m.port}`

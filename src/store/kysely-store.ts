@@ -11,6 +11,7 @@ import { KyselyInstances } from './repos/instances.js'
 import { KyselyLoadBalancers } from './repos/load-balancers.js'
 import { KyselyNetworkInterfaces } from './repos/network-interfaces.js'
 import { KyselyPrivateIps } from './repos/private-ips.js'
+import { KyselyServerGroups } from './repos/server-groups.js'
 import { KyselyTags } from './repos/tags.js'
 import type { Database } from './schema.js'
 
@@ -21,6 +22,7 @@ const repositories = (db: Executor, scope: Scope): Repositories => ({
   instances: new KyselyInstances(db, scope),
   networkInterfaces: new KyselyNetworkInterfaces(db, scope),
   privateIps: new KyselyPrivateIps(db, scope),
+  serverGroups: new KyselyServerGroups(db, scope),
 })
 
 export class KyselyStore implements Store {

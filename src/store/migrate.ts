@@ -2,9 +2,11 @@
 import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely'
 import type { SqlDialect } from './dialect.js'
 import { initial } from './migrations/0001-initial.js'
+import { serverGroups } from './migrations/0002-server-groups.js'
 
 const migrations = (dialect: SqlDialect): Record<string, Migration> => ({
   '0001-initial': initial(dialect),
+  '0002-server-groups': serverGroups(),
 })
 
 export async function migrateToLatest(db: Kysely<any>, dialect: SqlDialect): Promise<MigrationResultSet> {

@@ -4,6 +4,8 @@
  */
 import type {
   AccessKey,
+  BackendMember,
+  VServerGroup,
   Instance,
   InstanceStatus,
   LoadBalancer,
@@ -144,6 +146,34 @@ export interface PrivateIpRepository {
   claimed(): Promise<string[]>
 }
 
+export type MemberPatch = Partial<Pick<BackendMember, 'weight' | 'description'>>
+
+export interface ServerGroupRepository {
+  insertGroup(group: VServerGroup): Promise<void>
+  getGroup(id: string): Promise<VServerGroup | undefined>
+  /** VServer groups of a load balancer, oldest first. */
+  listGroups(loadBalancerId: string): Promise<VServerGroup[]>
+  renameGroup(id: string, name: string): Promise<void>
+  /** Deletes the group and its members. */
+  deleteGroup(id: string): Promise<void>
+  /** Members of one group (a VServer group id, or a load balancer id for its default group), in insertion order. */
+  members(groupId: string): Promise<BackendMember[]>
+  /** Member counts per group, for the given groups. */
+  countMembers(groupIds: readonly string[]): Promise<Map<string, number>>
+  /** Memberships across all groups of a load balancer (the 200-per-instance quota, contract §6). */
+  countMembersOfLoadBalancer(loadBalancerId: string): Promise<number>
+  /** Adds members (of load balancers in `regionId`); each must not exist yet in its group. */
+  insertMembers(regionId: string, members: readonly BackendMember[]): Promise<void>
+  updateMember(member: BackendMember, patch: MemberPatch): Promise<void>
+  removeMembers(members: readonly BackendMember[]): Promise<void>
+  /** Deletes every group and member of a load balancer. */
+  deleteAllOfLoadBalancer(loadBalancerId: string): Promise<void>
+  /** Removes a server from every group of the account; returns the load balancers it left. */
+  removeServerEverywhere(serverId: string): Promise<string[]>
+  /** Load balancers (of the scope) with a member whose ServerId is one of these. */
+  loadBalancersWithServers(serverIds: readonly string[]): Promise<string[]>
+}
+
 /** Everything a transaction can touch, bound to one scope. */
 export interface Repositories {
   readonly scope: Scope
@@ -152,6 +182,7 @@ export interface Repositories {
   readonly instances: InstanceRepository
   readonly networkInterfaces: NetworkInterfaceRepository
   readonly privateIps: PrivateIpRepository
+  readonly serverGroups: ServerGroupRepository
 }
 
 export interface Store {

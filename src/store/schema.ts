@@ -108,6 +108,33 @@ export interface PrivateIpsTable {
   owner_id: string
 }
 
+export interface VServerGroupsTable {
+  id: string
+  account_id: string
+  region_id: string
+  load_balancer_id: string
+  name: string
+  created_at: Millis
+}
+
+/** Members of every server group; the default group's id is its load balancer's id. */
+export interface BackendServersTable {
+  group_id: string
+  server_id: string
+  /** '' for ECS members: their identity is (ServerId, Port); ENIs add their IP (contract §2.1). */
+  server_ip: string
+  /** 0 in the default group, which has no per-member port. */
+  port: number
+  account_id: string
+  region_id: string
+  load_balancer_id: string
+  type: string
+  weight: number
+  description: string
+  /** Insertion order, so groups list their members in the order they were added. */
+  position: Millis
+}
+
 export interface Database {
   accounts: AccountsTable
   access_keys: AccessKeysTable
@@ -118,4 +145,6 @@ export interface Database {
   instances: InstancesTable
   network_interfaces: NetworkInterfacesTable
   private_ips: PrivateIpsTable
+  vserver_groups: VServerGroupsTable
+  backend_servers: BackendServersTable
 }

@@ -570,7 +570,7 @@ test('parameter and not-found errors carry exact codes and change nothing', asyn
 })
 
 test('quota: OverQuota past loadBalancersPerAccount; a ClientToken replay still answers', async (t) => {
-  const s = await start(t, { config: { quotas: { loadBalancersPerAccount: 2, tagsPerResource: 20 } } })
+  const s = await start(t, { config: { quotas: { backendServersPerLoadBalancer: 200, loadBalancersPerAccount: 2, tagsPerResource: 20 } } })
   const c = openApi(s, 'v3')
   const first = await c.call('CreateLoadBalancer', { RegionId: REGION, ClientToken: 'token-1' })
   await c.call('CreateLoadBalancer', { RegionId: 'cn-beijing' })

@@ -212,7 +212,7 @@ test('tag limits and rules: exact codes, and a rejected call tags nothing', asyn
 })
 
 test('per-resource tag quota comes from the configuration; DeleteLoadBalancer drops the tags', async (t) => {
-  const s = await startTestServer(t, { config: { quotas: { loadBalancersPerAccount: 5, tagsPerResource: 2 } } })
+  const s = await startTestServer(t, { config: { quotas: { backendServersPerLoadBalancer: 200, loadBalancersPerAccount: 5, tagsPerResource: 2 } } })
   const c = popCore(s, 'POST')
   const tooMany = await callError(() =>
     c.call('CreateLoadBalancer', { RegionId: REGION, ...tagParams([['a', '1'], ['b', '2'], ['c', '3']]) }),

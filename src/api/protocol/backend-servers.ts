@@ -9,7 +9,9 @@ import {
   weightMalformed,
 } from '../../domain/errors.js'
 
-export type BackendServerType = 'ecs' | 'eni' | 'eci'
+import type { BackendServerType } from '../../domain/model.js'
+
+export type { BackendServerType }
 
 /** One decoded item; every field but serverId is undefined when absent, null or "". */
 export interface BackendServerInput {

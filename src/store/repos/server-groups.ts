@@ -1,0 +1,211 @@
+/** VServer groups and the members of every server group, scoped by account and (when given) region. */
+import type { Selectable } from 'kysely'
+import type { BackendMember, BackendServerType, VServerGroup } from '../../domain/model.js'
+import type { Scope } from '../../domain/scope.js'
+import type { MemberPatch, ServerGroupRepository } from '../repository.js'
+import type { BackendServersTable, VServerGroupsTable } from '../schema.js'
+import { num, type Executor } from './executor.js'
+
+const toGroup = (r: Selectable<VServerGroupsTable>): VServerGroup => ({
+  id: r.id,
+  regionId: r.region_id,
+  loadBalancerId: r.load_balancer_id,
+  name: r.name,
+  createdAt: num(r.created_at),
+})
+
+const toMember = (r: Selectable<BackendServersTable>): BackendMember => ({
+  groupId: r.group_id,
+  loadBalancerId: r.load_balancer_id,
+  serverId: r.server_id,
+  serverIp: r.server_ip,
+  port: r.port,
+  type: r.type as BackendServerType,
+  weight: r.weight,
+  description: r.description,
+})
+
+export class KyselyServerGroups implements ServerGroupRepository {
+  readonly #db: Executor
+  readonly #scope: Scope
+
+  constructor(db: Executor, scope: Scope) {
+    this.#db = db
+    this.#scope = scope
+  }
+
+  #groups() {
+    let q = this.#db.selectFrom('vserver_groups').where('account_id', '=', this.#scope.accountId)
+    if (this.#scope.regionId !== undefined) q = q.where('region_id', '=', this.#scope.regionId)
+    return q
+  }
+
+  #members() {
+    return this.#db.selectFrom('backend_servers').where('account_id', '=', this.#scope.accountId)
+  }
+
+  async insertGroup(group: VServerGroup): Promise<void> {
+    await this.#db
+      .insertInto('vserver_groups')
+      .values({
+        id: group.id,
+        account_id: this.#scope.accountId,
+        region_id: group.regionId,
+        load_balancer_id: group.loadBalancerId,
+        name: group.name,
+        created_at: group.createdAt,
+      })
+      .execute()
+  }
+
+  async getGroup(id: string): Promise<VServerGroup | undefined> {
+    const row = await this.#groups().selectAll().where('id', '=', id).executeTakeFirst()
+    return row === undefined ? undefined : toGroup(row)
+  }
+
+  async listGroups(loadBalancerId: string): Promise<VServerGroup[]> {
+    const rows = await this.#groups()
+      .selectAll()
+      .where('load_balancer_id', '=', loadBalancerId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute()
+    return rows.map(toGroup)
+  }
+
+  async renameGroup(id: string, name: string): Promise<void> {
+    await this.#db
+      .updateTable('vserver_groups')
+      .set({ name })
+      .where('id', '=', id)
+      .where('account_id', '=', this.#scope.accountId)
+      .execute()
+  }
+
+  async deleteGroup(id: string): Promise<void> {
+    await this.#db
+      .deleteFrom('backend_servers')
+      .where('group_id', '=', id)
+      .where('account_id', '=', this.#scope.accountId)
+      .execute()
+    await this.#db
+      .deleteFrom('vserver_groups')
+      .where('id', '=', id)
+      .where('account_id', '=', this.#scope.accountId)
+      .execute()
+  }
+
+  async members(groupId: string): Promise<BackendMember[]> {
+    const rows = await this.#members()
+      .selectAll()
+      .where('group_id', '=', groupId)
+      .orderBy('position')
+      .orderBy('server_id')
+      .orderBy('port')
+      .execute()
+    return rows.map(toMember)
+  }
+
+  async countMembers(groupIds: readonly string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>(groupIds.map((id) => [id, 0]))
+    if (groupIds.length === 0) return out
+    const rows = await this.#members()
+      .where('group_id', 'in', groupIds)
+      .select((eb) => ['group_id', eb.fn.countAll<number | string>().as('n')])
+      .groupBy('group_id')
+      .execute()
+    for (const row of rows) out.set(row.group_id, num(row.n))
+    return out
+  }
+
+  async countMembersOfLoadBalancer(loadBalancerId: string): Promise<number> {
+    const row = await this.#members()
+      .where('load_balancer_id', '=', loadBalancerId)
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .executeTakeFirstOrThrow()
+    return num(row.n)
+  }
+
+  async insertMembers(regionId: string, members: readonly BackendMember[]): Promise<void> {
+    if (members.length === 0) return
+    const base = Date.now() * 1000
+    await this.#db
+      .insertInto('backend_servers')
+      .values(
+        members.map((m, i) => ({
+          group_id: m.groupId,
+          server_id: m.serverId,
+          server_ip: m.serverIp,
+          port: m.port,
+          account_id: this.#scope.accountId,
+          region_id: regionId,
+          load_balancer_id: m.loadBalancerId,
+          type: m.type,
+          weight: m.weight,
+          description: m.description,
+          position: base + i,
+        })),
+      )
+      .execute()
+  }
+
+  async updateMember(member: BackendMember, patch: MemberPatch): Promise<void> {
+    if (patch.weight === undefined && patch.description === undefined) return
+    await this.#db
+      .updateTable('backend_servers')
+      .set({
+        ...(patch.weight === undefined ? {} : { weight: patch.weight }),
+        ...(patch.description === undefined ? {} : { description: patch.description }),
+      })
+      .where('group_id', '=', member.groupId)
+      .where('server_id', '=', member.serverId)
+      .where('server_ip', '=', member.serverIp)
+      .where('port', '=', member.port)
+      .where('account_id', '=', this.#scope.accountId)
+      .execute()
+  }
+
+  async removeMembers(members: readonly BackendMember[]): Promise<void> {
+    for (const m of members) {
+      await this.#db
+        .deleteFrom('backend_servers')
+        .where('group_id', '=', m.groupId)
+        .where('server_id', '=', m.serverId)
+        .where('server_ip', '=', m.serverIp)
+        .where('port', '=', m.port)
+        .where('account_id', '=', this.#scope.accountId)
+        .execute()
+    }
+  }
+
+  async deleteAllOfLoadBalancer(loadBalancerId: string): Promise<void> {
+    await this.#db
+      .deleteFrom('backend_servers')
+      .where('load_balancer_id', '=', loadBalancerId)
+      .where('account_id', '=', this.#scope.accountId)
+      .execute()
+    await this.#db
+      .deleteFrom('vserver_groups')
+      .where('load_balancer_id', '=', loadBalancerId)
+      .where('account_id', '=', this.#scope.accountId)
+      .execute()
+  }
+
+  async removeServerEverywhere(serverId: string): Promise<string[]> {
+    const affected = await this.loadBalancersWithServers([serverId])
+    await this.#db
+      .deleteFrom('backend_servers')
+      .where('account_id', '=', this.#scope.accountId)
+      .where('server_id', '=', serverId)
+      .execute()
+    return affected
+  }
+
+  async loadBalancersWithServers(serverIds: readonly string[]): Promise<string[]> {
+    if (serverIds.length === 0) return []
+    let q = this.#members().where('server_id', 'in', serverIds)
+    if (this.#scope.regionId !== undefined) q = q.where('region_id', '=', this.#scope.regionId)
+    const rows = await q.select('load_balancer_id').distinct().orderBy('load_balancer_id').execute()
+    return rows.map((r) => r.load_balancer_id)
+  }
+}
