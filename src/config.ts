@@ -14,6 +14,11 @@ export interface Quotas {
   readonly tagsPerResource: number
   /** Backend server memberships per load balancer, over all its server groups (contract §6). */
   readonly backendServersPerLoadBalancer: number
+  /**
+   * Listeners per load balancer (contract §6: `listeners-per-slb`, 50). Optional so Quotas literals
+   * written before it existed still type-check; absent means 50.
+   */
+  readonly listenersPerLoadBalancer?: number
 }
 
 export interface Config {
@@ -44,7 +49,12 @@ export const DEFAULTS: Config = Object.freeze({
   logLevel: 'info',
   maxBodyBytes: 1024 * 1024,
   timestampWindowMs: 15 * 60 * 1000,
-  quotas: Object.freeze({ loadBalancersPerAccount: 60, tagsPerResource: 20, backendServersPerLoadBalancer: 200 }),
+  quotas: Object.freeze({
+    loadBalancersPerAccount: 60,
+    tagsPerResource: 20,
+    backendServersPerLoadBalancer: 200,
+    listenersPerLoadBalancer: 50,
+  }),
   maxBackendsPerCall: 40,
 })
 

@@ -26,6 +26,8 @@ export interface LatencySummary {
 export interface LoadResult {
   /** Requests completed inside the measured window. */
   readonly requests: number
+  /** Requests completed over the whole run, warm-up included (to scale a server CPU profile). */
+  readonly totalRequests: number
   /** Non-200 answers, bodies carrying `Code`, and transport errors, inside the window. */
   readonly errors: number
   readonly errorSamples: readonly string[]

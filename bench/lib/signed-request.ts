@@ -24,7 +24,9 @@ const COUNTER = /\{n(?:%(\d+))?\}/g
 export function fillTemplate(params: Readonly<Record<string, string>>, n: number): Record<string, string> {
   const out: Record<string, string> = {}
   for (const [key, value] of Object.entries(params)) {
-    out[key] = value.includes('{') ? value.replace(COUNTER, (_, mod?: string) => String(mod ? n % Number(mod) : n)) : value
+    out[key] = value.includes('{')
+      ? value.replace(COUNTER, (_, mod?: string) => String(mod ? n % Number(mod) : n))
+      : value
   }
   return out
 }

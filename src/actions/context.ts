@@ -13,4 +13,12 @@ export interface ActionContext {
   readonly now: () => number
   /** Accept-Language style hint for localized names (DescribeRegions, DescribeZones). */
   readonly language: 'en' | 'zh'
+  /** What the data plane observes (DescribeHealthStatus); actions never reach the data plane otherwise. */
+  readonly dataplane: DataplaneView
+}
+
+/** The data plane's health verdicts, read through a port so actions stay free of dataplane/ imports. */
+export interface DataplaneView {
+  /** listenerKey = `${loadBalancerId}/${protocol}/${port}`; backendId = memberKey(member). */
+  healthStatus(listenerKey: string, backendId: string): 'normal' | 'abnormal' | 'unavailable'
 }

@@ -111,9 +111,14 @@ export const deleteInstance: H<'DeleteInstance'> = async (ctx, p) => {
     const instance = await repos.instances.get(p.InstanceId)
     if (instance === undefined) throw instanceNotFound()
     if (instance.status !== 'Stopped' && !p.Force) throw incorrectInstanceStatus()
-    // Rules for an instance that is a backend server of a load balancer belong here, before any write.
+    // A released instance (and its ENIs) leaves every server group it is in, as the cloud detaches
+    // released instances from SLB; stopping one keeps its memberships (docs/compatibility.md).
     const enis = await attachedEnis(repos, [instance])
-    for (const eni of enis.get(instance.id) ?? []) await repos.networkInterfaces.delete(eni.id)
+    await repos.serverGroups.removeServerEverywhere(instance.id)
+    for (const eni of enis.get(instance.id) ?? []) {
+      await repos.serverGroups.removeServerEverywhere(eni.id)
+      await repos.networkInterfaces.delete(eni.id)
+    }
     await repos.instances.delete(instance.id)
     await repos.privateIps.release(instance.id)
   })

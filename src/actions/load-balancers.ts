@@ -21,7 +21,14 @@ import { formatIpv4, inPool, parseIpv4, type Ipv4Pool } from '../domain/ipv4.js'
 import type { LoadBalancer } from '../domain/model.js'
 import { findRegion } from '../domain/regions.js'
 import type { RegionScope } from '../domain/scope.js'
-import type { LoadBalancerFilter, LoadBalancerPatch, LoadBalancerRepository, TagMatch } from '../store/repository.js'
+import type {
+  LoadBalancerFilter,
+  LoadBalancerPatch,
+  LoadBalancerRepository,
+  Repositories,
+  TagMatch,
+} from '../store/repository.js'
+import { defaultGroupOf } from './backend-servers.js'
 import type { ActionContext } from './context.js'
 import { presentAttribute, presentCreated, presentListItem } from './present/load-balancers.js'
 import { tagMatchesFromParams, tagsFromParams } from './tags.js'
@@ -169,15 +176,13 @@ export const describeLoadBalancers: H<typeof spec.DescribeLoadBalancers> = async
     resourceGroupId: p.ResourceGroupId,
     tags: tags.length === 0 ? undefined : tags,
   }
-  // Every instance here is in BusinessStatus Normal; and no instance has backend servers until
-  // the backend actions exist, so a ServerId / ServerIntranetAddress filter matches nothing.
-  const matchesNothing =
-    (p.BusinessStatus !== undefined && p.BusinessStatus.toLowerCase() !== 'normal') ||
-    p.ServerId !== undefined ||
-    p.ServerIntranetAddress !== undefined
+  // Every instance here is in BusinessStatus Normal.
+  const matchesNothing = p.BusinessStatus !== undefined && p.BusinessStatus.toLowerCase() !== 'normal'
   const page = { offset: (p.PageNumber - 1) * p.PageSize, limit: p.PageSize }
   const { found, tagsById } = await ctx.store.read(ctx.scope, async (repos) => {
-    const found = matchesNothing ? EMPTY_PAGE : await repos.loadBalancers.list(filter, page)
+    const ids = await withServers(repos, filter.ids, p.ServerId, p.ServerIntranetAddress)
+    const found =
+      matchesNothing || ids?.length === 0 ? EMPTY_PAGE : await repos.loadBalancers.list({ ...filter, ids }, page)
     const tagsById = await repos.tags.forResources('instance', found.items.map((lb) => lb.id))
     return { found, tagsById }
   })
@@ -192,14 +197,43 @@ export const describeLoadBalancers: H<typeof spec.DescribeLoadBalancers> = async
 const nonEmpty = (list: readonly string[] | undefined): readonly string[] | undefined =>
   list === undefined || list.length === 0 ? undefined : list
 
+/**
+ * Narrows the LoadBalancerId filter to instances with a given backend server in any of their
+ * server groups: `serverId` itself, or the instances and ENIs holding one of `addresses`.
+ * Undefined when neither filter is given; both given must both hold.
+ */
+const withServers = async (
+  repos: Repositories,
+  ids: readonly string[] | undefined,
+  serverId: string | undefined,
+  addresses: readonly string[] | undefined,
+): Promise<readonly string[] | undefined> => {
+  let out = ids
+  const narrow = (found: readonly string[]) => {
+    out = out === undefined ? found : out.filter((id) => found.includes(id))
+  }
+  if (serverId !== undefined) narrow(await repos.serverGroups.loadBalancersWithServers([serverId]))
+  if (addresses !== undefined) {
+    const page = { offset: 0, limit: 10_000 }
+    const [instances, enis] = await Promise.all([
+      repos.instances.list({ privateIps: addresses }, page),
+      repos.networkInterfaces.list({ privateIps: addresses }, page),
+    ])
+    const servers = [...instances.items.map((i) => i.id), ...enis.items.map((e) => e.id)]
+    narrow(await repos.serverGroups.loadBalancersWithServers(servers))
+  }
+  return out
+}
+
 export const describeLoadBalancerAttribute: H<typeof spec.DescribeLoadBalancerAttribute> = async (ctx, p) => {
-  const { lb, tags } = await ctx.store.read(ctx.scope, async (repos) => {
+  const found = await ctx.store.read(ctx.scope, async (repos) => {
     const lb = await repos.loadBalancers.get(p.LoadBalancerId)
-    const tags = lb === undefined ? undefined : await repos.tags.forResources('instance', [lb.id])
-    return { lb, tags }
+    if (lb === undefined) return undefined
+    const tags = await repos.tags.forResources('instance', [lb.id])
+    return { lb, tags: tags.get(lb.id) ?? [], backends: await defaultGroupOf(repos, lb) }
   })
-  if (lb === undefined) throw loadBalancerNotFound()
-  return presentAttribute(lb, tags?.get(lb.id) ?? [])
+  if (found === undefined) throw loadBalancerNotFound()
+  return presentAttribute(found.lb, found.tags, found.backends)
 }
 
 export const deleteLoadBalancer: H<typeof spec.DeleteLoadBalancer> = async (ctx, p) => {
@@ -208,8 +242,10 @@ export const deleteLoadBalancer: H<typeof spec.DeleteLoadBalancer> = async (ctx,
     if (lb === undefined) throw loadBalancerNotFound()
     // The flag exists to refuse this call; the code is unverified (contract §8.6).
     if (lb.deleteProtection === 'on') throw deleteProtected()
-    // "the listeners and tags of the SLB instance are deleted too" (contract §2.2).
+    // "the listeners and tags of the SLB instance are deleted too" (contract §2.2); its server
+    // groups and their members go with it (inference, contract §2.2).
     await repos.tags.remove('instance', lb.id, undefined)
+    await repos.serverGroups.deleteAllOfLoadBalancer(lb.id)
     await repos.loadBalancers.delete(lb.id)
   })
   return {}

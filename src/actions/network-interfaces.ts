@@ -65,7 +65,8 @@ export const deleteNetworkInterface: H<'DeleteNetworkInterface'> = async (ctx, p
     const eni = await repos.networkInterfaces.get(p.NetworkInterfaceId)
     if (eni === undefined) throw networkInterfaceNotFound()
     if (eni.status !== 'Available' || eni.instanceId !== '') throw networkInterfaceInUse()
-    // Rules for an ENI that is a backend server of a load balancer belong here, before any write.
+    // A deleted ENI leaves every server group it is in, like a released instance (docs/compatibility.md).
+    await repos.serverGroups.removeServerEverywhere(eni.id)
     await repos.networkInterfaces.delete(eni.id)
     await repos.privateIps.release(eni.id)
   })

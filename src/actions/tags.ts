@@ -14,6 +14,7 @@ import {
   tagCountLimit,
   type SlbError,
 } from '../domain/errors.js'
+import { parseListenerResourceId } from '../domain/listener.js'
 import type { Tag, TagResourceType } from '../domain/model.js'
 import type { Repositories, TagMatch } from '../store/repository.js'
 import { presentTaggedResource } from './present/tags.js'
@@ -29,12 +30,25 @@ interface Taggable {
   readonly notFound: () => SlbError
 }
 
-// Add `vservergroup` and `listener` here when those resources exist; a type without an entry
-// has no resources, so every ResourceId of it is not found.
+// A type without an entry has no resources, so every ResourceId of it is not found.
 const TAGGABLE: Partial<Record<TagResourceType, Taggable>> = {
   instance: {
     exists: async (repos, id) => (await repos.loadBalancers.get(id)) !== undefined,
     notFound: loadBalancerNotFound,
+  },
+  // Terraform tags and reads every alicloud_slb_server_group here (contract §7.1). A missing group is
+  // the generic missing resource: the call names a ResourceId, not a VServerGroupId.
+  vservergroup: {
+    exists: async (repos, id) => (await repos.serverGroups.getGroup(id)) !== undefined,
+    notFound: resourceNotFound,
+  },
+  // A listener's ResourceId is `<lbId>_<protocol>_<port>` (contract §2.3, §6).
+  listener: {
+    exists: async (repos, id) => {
+      const key = parseListenerResourceId(id)
+      return key !== undefined && (await repos.listeners.get(key.loadBalancerId, key.protocol, key.port)) !== undefined
+    },
+    notFound: resourceNotFound,
   },
 }
 

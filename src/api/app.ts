@@ -3,7 +3,7 @@
  * error path that renders every failure in Alibaba's envelope (DESIGN.md principles 2 and 3).
  */
 import type { Logger } from 'pino'
-import type { ActionContext } from '../actions/context.js'
+import type { ActionContext, DataplaneView } from '../actions/context.js'
 import type { Config } from '../config.js'
 import {
   internalError,
@@ -39,7 +39,11 @@ export interface AppDeps {
   readonly routes: RouteTable
   readonly logger: Logger
   readonly now: () => number
+  /** The data plane's observations; without one every backend reads as not yet checked. */
+  readonly dataplane?: DataplaneView
 }
+
+const NO_DATAPLANE: DataplaneView = { healthStatus: () => 'unavailable' }
 
 /** The state one request accumulates as it moves through the pipeline. */
 interface RpcContext {
@@ -116,9 +120,10 @@ const invoke: Step = async (ctx, deps) => {
     config: deps.config,
     now: deps.now,
     language: acceptLanguage?.toLowerCase().startsWith('zh') ? 'zh' : 'en',
+    dataplane: deps.dataplane ?? NO_DATAPLANE,
   }
   const result = await ctx.route!.handler(actionContext, ctx.params!)
-  ctx.result = shapeFields(ctx.route!.spec.response, result)
+  ctx.result = shapeFields(ctx.route!.spec.response, result, { RequestId: ctx.requestId })
 }
 
 /** The pipeline, in order. */
@@ -159,7 +164,7 @@ export function createApp(deps: AppDeps): App {
       const ctx: RpcContext = { raw, requestId: newRequestId(), format: 'JSON' }
       try {
         for (const step of PIPELINE) await step(ctx, deps)
-        const body = serializeSuccess(ctx.format, ctx.route!.spec.name, ctx.requestId, ctx.result!)
+        const body = serializeSuccess(ctx.format, ctx.route!.spec.name, ctx.result!)
         return { status: 200, headers: { 'content-type': body.contentType }, body: body.body }
       } catch (e) {
         if (e instanceof SlbError) {

@@ -159,3 +159,33 @@ export const vServerGroupProcessing = (): SlbError =>
   err('VServerGroupProcessing', 400, 'A previous configuration of the VServer group is pending; please try again later.')
 export const serviceIsConfiguring = (): SlbError =>
   err('ServiceIsConfiguring', 400, 'A previous configuration is pending; please try again later.')
+
+// Listeners (contract §2.3, §5.2, §5.5).
+export const listenerPortInvalid = (): SlbError => err('InvalidParameter', 400, 'The specified port is not valid.')
+export const listenerBandwidthInvalid = (): SlbError =>
+  err('InvalidParameter', 400, 'The specified Bandwidth is invalid.')
+export const listenerProtocolInvalid = (): SlbError =>
+  err('InvalidParameter', 400, 'The specified protocol is not valid.')
+export const listenerExists = (): SlbError =>
+  err('ListenerAlreadyExists', 400, 'A listener with the specified port already exists')
+export const listenerQuota = (): SlbError =>
+  err('ListenerNumberOverLimit', 400, 'The maximum number of listeners is exceeded.')
+export const serverGroupKindsMismatch = (): SlbError =>
+  err(
+    'Abs.VServerGroupIdAndMasterSlaveServerGroupId.MissMatch',
+    400,
+    'The parameters VServerGroupId or MasterSlaveServerGroupId miss match.',
+  )
+export const masterSlaveGroupNotFound = (): SlbError =>
+  // Terraform matches this message for a missing primary/secondary group (contract §5.2).
+  err('InvalidParameter', 404, 'The specified MasterSlaveGroupId does not exist.')
+export const listenerAttributeNotFound = (): SlbError =>
+  // Describe/Set*ListenerAttribute: Terraform maps this message to a missing listener (contract §0.5, §5.2).
+  err('InvalidParameter', 400, 'The specified resource does not exist.')
+export const listenerNotFound = (): SlbError =>
+  err('ListenerNotFound', 404, 'You have not created a listener for the specified port of the load balancer.')
+export const loadBalancerLocked = (): SlbError => err('ActionNotAllowed', 400, 'Locked for any Business Reason.')
+export const healthCheckReqInvalid = (): SlbError =>
+  err('InvalidParamLength.HealthCheckReq', 400, 'The length of the parameter HealthCheckReq is invalid.')
+export const healthCheckExpInvalid = (): SlbError =>
+  err('InvalidParamLength.HealthCheckExp', 400, 'The length of the parameter HealthCheckExp is invalid.')

@@ -4,7 +4,8 @@ import type { AccessKey } from '../domain/model.js'
 import type { Scope } from '../domain/scope.js'
 import type { SqlDialect } from './dialect.js'
 import { migrateToLatest } from './migrate.js'
-import type { Repositories, Store } from './repository.js'
+import { readDataplane } from './dataplane-rows.js'
+import type { DataplaneRows, Repositories, Store, WriteOptions } from './repository.js'
 import type { Executor } from './repos/executor.js'
 import { num } from './repos/executor.js'
 import { KyselyInstances } from './repos/instances.js'
@@ -12,8 +13,12 @@ import { KyselyLoadBalancers } from './repos/load-balancers.js'
 import { KyselyNetworkInterfaces } from './repos/network-interfaces.js'
 import { KyselyPrivateIps } from './repos/private-ips.js'
 import { KyselyServerGroups } from './repos/server-groups.js'
+import { KyselyListeners } from './repos/listeners.js'
 import { KyselyTags } from './repos/tags.js'
 import type { Database } from './schema.js'
+
+const KEY_CACHE_MS = 5_000
+const KEY_CACHE_SIZE = 10_000
 
 const repositories = (db: Executor, scope: Scope): Repositories => ({
   scope,
@@ -23,12 +28,15 @@ const repositories = (db: Executor, scope: Scope): Repositories => ({
   networkInterfaces: new KyselyNetworkInterfaces(db, scope),
   privateIps: new KyselyPrivateIps(db, scope),
   serverGroups: new KyselyServerGroups(db, scope),
+  listeners: new KyselyListeners(db, scope),
 })
 
 export class KyselyStore implements Store {
   readonly #db: Kysely<Database>
   readonly #dialect: SqlDialect
-  readonly #onCommit: Array<(generation: number) => void> = []
+  readonly #onCommit: Array<(generation: number, affectsDataplane: boolean) => void> = []
+  /** Keys are read on every request; a change to a key takes effect within KEY_CACHE_MS. */
+  readonly #keys = new Map<string, { key: AccessKey; until: number }>()
 
   private constructor(db: Kysely<Database>, dialect: SqlDialect) {
     this.#db = db
@@ -50,7 +58,7 @@ export class KyselyStore implements Store {
   }
 
   /** Called after every commit with the new generation (the in-process change feed). */
-  onCommit(listener: (generation: number) => void): void {
+  onCommit(listener: (generation: number, affectsDataplane: boolean) => void): void {
     this.#onCommit.push(listener)
   }
 
@@ -58,7 +66,7 @@ export class KyselyStore implements Store {
     return fn(repositories(this.#db, scope))
   }
 
-  async write<T>(scope: Scope, fn: (repos: Repositories) => Promise<T>): Promise<T> {
+  async write<T>(scope: Scope, fn: (repos: Repositories) => Promise<T>, options: WriteOptions = {}): Promise<T> {
     let generation = 0
     const result = await this.#db.transaction().execute(async (trx) => {
       const value = await fn(repositories(trx, scope))
@@ -70,7 +78,8 @@ export class KyselyStore implements Store {
       generation = num(row.generation)
       return value
     })
-    for (const listener of this.#onCommit) listener(generation)
+    const affectsDataplane = options.affectsDataplane ?? true
+    for (const listener of this.#onCommit) listener(generation, affectsDataplane)
     return result
   }
 
@@ -82,7 +91,23 @@ export class KyselyStore implements Store {
     return row?.g === null || row?.g === undefined ? 0 : num(row.g)
   }
 
+  readDataplane(): Promise<DataplaneRows> {
+    return this.#db.transaction().execute((trx) => readDataplane(trx))
+  }
+
   async findAccessKey(accessKeyId: string): Promise<AccessKey | undefined> {
+    const now = Date.now()
+    const cached = this.#keys.get(accessKeyId)
+    if (cached !== undefined && cached.until > now) return cached.key
+    const key = await this.#loadAccessKey(accessKeyId)
+    if (key !== undefined) {
+      if (this.#keys.size >= KEY_CACHE_SIZE) this.#keys.clear()
+      this.#keys.set(accessKeyId, { key, until: now + KEY_CACHE_MS })
+    }
+    return key
+  }
+
+  async #loadAccessKey(accessKeyId: string): Promise<AccessKey | undefined> {
     const row = await this.#db
       .selectFrom('access_keys')
       .where('access_key_id', '=', accessKeyId)

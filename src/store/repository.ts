@@ -14,6 +14,7 @@ import type {
   TaggedResource,
   TagResourceType,
 } from '../domain/model.js'
+import type { Listener, ListenerProtocol, ListenerStatus } from '../domain/listener.js'
 import type { Scope } from '../domain/scope.js'
 
 export interface Page {
@@ -174,6 +175,33 @@ export interface ServerGroupRepository {
   loadBalancersWithServers(serverIds: readonly string[]): Promise<string[]>
 }
 
+export type ListenerPatch = Partial<
+  Pick<Listener, 'status' | 'backendServerPort' | 'vServerGroupId' | 'scheduler' | 'bandwidth' | 'description' | 'attributes'>
+>
+
+export interface ListenerFilter {
+  readonly loadBalancerIds: readonly string[]
+  readonly protocol?: ListenerProtocol | undefined
+  readonly port?: number | undefined
+  readonly description?: string | undefined
+  readonly status?: ListenerStatus | undefined
+}
+
+export interface ListenerRepository {
+  insert(listener: Listener): Promise<void>
+  /** The listeners of a load balancer on a port (one per protocol at most). */
+  onPort(loadBalancerId: string, port: number): Promise<Listener[]>
+  get(loadBalancerId: string, protocol: ListenerProtocol, port: number): Promise<Listener | undefined>
+  /** Ordered by load balancer, then port, then protocol. */
+  list(filter: ListenerFilter): Promise<Listener[]>
+  update(listener: Listener, patch: ListenerPatch): Promise<void>
+  delete(listener: Listener): Promise<void>
+  deleteAllOfLoadBalancer(loadBalancerId: string): Promise<void>
+  /** Listeners that forward to this VServer group. */
+  usingGroup(vServerGroupId: string): Promise<Listener[]>
+  countOfLoadBalancer(loadBalancerId: string): Promise<number>
+}
+
 /** Everything a transaction can touch, bound to one scope. */
 export interface Repositories {
   readonly scope: Scope
@@ -183,6 +211,35 @@ export interface Repositories {
   readonly networkInterfaces: NetworkInterfaceRepository
   readonly privateIps: PrivateIpRepository
   readonly serverGroups: ServerGroupRepository
+  readonly listeners: ListenerRepository
+}
+
+/** Options of a write. */
+export interface WriteOptions {
+  /** False for writes the data plane cannot see (tags, names): they skip its rebuild. Default true. */
+  readonly affectsDataplane?: boolean
+}
+
+/** A running listener of an active load balancer, with what the data plane needs of its load balancer. */
+export interface RunningListenerRow {
+  readonly listener: Listener
+  readonly address: string
+}
+
+/** Where a backend server is and whether it may take traffic. */
+export interface ServerLocation {
+  readonly address: string
+  readonly running: boolean
+}
+
+/** Everything, across all accounts, that the data plane converges on; read in one consistent view. */
+export interface DataplaneRows {
+  readonly generation: number
+  readonly listeners: readonly RunningListenerRow[]
+  /** Members per group id (VServer group ids, and load balancer ids for default groups). */
+  readonly members: ReadonlyMap<string, readonly BackendMember[]>
+  /** ECS instances and ENIs by id. */
+  readonly servers: ReadonlyMap<string, ServerLocation>
 }
 
 export interface Store {
@@ -192,9 +249,11 @@ export interface Store {
    * One transaction: every write in `fn` commits together or not at all, and the commit bumps the
    * generation the data plane converges on. A throw rolls everything back.
    */
-  write<T>(scope: Scope, fn: (repos: Repositories) => Promise<T>): Promise<T>
+  write<T>(scope: Scope, fn: (repos: Repositories) => Promise<T>, options?: WriteOptions): Promise<T>
   /** The newest committed generation. */
   generation(): Promise<number>
+  /** The data plane's input, unscoped: every running listener and its members. */
+  readDataplane(): Promise<DataplaneRows>
 
   findAccessKey(accessKeyId: string): Promise<AccessKey | undefined>
   /** Creates the account and key unless the key exists; true when it was created. */

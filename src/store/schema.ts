@@ -135,6 +135,25 @@ export interface BackendServersTable {
   position: Millis
 }
 
+export interface ListenersTable {
+  load_balancer_id: string
+  protocol: string
+  port: number
+  account_id: string
+  region_id: string
+  status: string
+  /** 0 when the listener forwards to a VServer group. */
+  backend_server_port: number
+  /** '' when the listener forwards to the default server group. */
+  vserver_group_id: string
+  scheduler: string
+  bandwidth: number
+  description: string
+  /** JSON of ListenerAttributes. */
+  attributes: string
+  created_at: Millis
+}
+
 export interface Database {
   accounts: AccountsTable
   access_keys: AccessKeysTable
@@ -147,4 +166,5 @@ export interface Database {
   private_ips: PrivateIpsTable
   vserver_groups: VServerGroupsTable
   backend_servers: BackendServersTable
+  listeners: ListenersTable
 }

@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto'
 import type { Output } from '../../api/spec/dsl.js'
 import type { CreateLoadBalancer, loadBalancerAttribute, loadBalancerItem } from '../../api/spec/load-balancers.js'
-import type { LoadBalancer, Tag } from '../../domain/model.js'
+import type { BackendMember, LoadBalancer, Tag } from '../../domain/model.js'
+import { presentDescribed } from './backend-servers.js'
 import { presentTag } from './tags.js'
 
 type Item = Output<(typeof loadBalancerItem)['fields']>
@@ -92,7 +93,13 @@ export const presentListItem = (lb: LoadBalancer, tags: readonly Tag[]): Item =>
   Tags: tags.map(presentTag),
 })
 
-export const presentAttribute = (lb: LoadBalancer, tags: readonly Tag[]): Attribute => ({
+/** The default server group's members, and the VPC of each member's server. */
+export interface DefaultGroup {
+  readonly members: readonly BackendMember[]
+  readonly vpcIds: ReadonlyMap<string, string>
+}
+
+export const presentAttribute = (lb: LoadBalancer, tags: readonly Tag[], backends: DefaultGroup): Attribute => ({
   ...common(lb),
   InternetChargeType: lb.internetChargeType,
   CreateTime: secondsTime(lb.createdAt),
@@ -116,11 +123,11 @@ export const presentAttribute = (lb: LoadBalancer, tags: readonly Tag[]): Attrib
   ReservedInfoBandwidth: '',
   ReservedInfoActiveTime: '',
   Labels: [],
-  // Listeners and backend servers are not implemented yet; clients need the lists present
-  // (Terraform reads BackendServers.BackendServer, contract §0.6), so they are empty.
+  // Listeners are not implemented yet; clients need the lists present (contract §0.6), so they are empty.
   ListenerPorts: [],
   ListenerPortsAndProtocol: [],
   ListenerPortsAndProtocal: [],
-  BackendServers: [],
+  // The default server group only (contract §2.2); Terraform rebuilds alicloud_slb_backend_server from it.
+  BackendServers: backends.members.map((m) => presentDescribed(m, backends.vpcIds)),
   Tags: tags.map(presentTag),
 })

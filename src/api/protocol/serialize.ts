@@ -19,8 +19,8 @@ const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 
 const builder = new XMLBuilder({ ignoreAttributes: true, suppressEmptyNode: false, processEntities: true })
 
-export function serializeSuccess(format: Format, action: string, requestId: string, fields: WireObject): SerializedBody {
-  const body: WireObject = { RequestId: requestId, ...fields }
+/** `body` already carries RequestId as its first field. */
+export function serializeSuccess(format: Format, action: string, body: WireObject): SerializedBody {
   if (format === 'XML') {
     return { contentType: XML_TYPE, body: XML_DECLARATION + builder.build({ [`${action}Response`]: body }) }
   }

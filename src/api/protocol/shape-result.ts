@@ -10,9 +10,9 @@ export interface WireObject {
   [key: string]: WireValue
 }
 
-export function shapeFields(fields: Readonly<Record<string, Shape>>, value: unknown): WireObject {
+/** Shapes `value` into `out` (a fresh object unless given, e.g. one that already holds RequestId). */
+export function shapeFields(fields: Readonly<Record<string, Shape>>, value: unknown, out: WireObject = {}): WireObject {
   const source = (value ?? {}) as Record<string, unknown>
-  const out: WireObject = {}
   for (const [name, shape] of Object.entries(fields)) {
     const v = shapeValue(shape, source[name])
     if (v !== undefined) out[name] = v

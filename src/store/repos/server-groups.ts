@@ -128,7 +128,14 @@ export class KyselyServerGroups implements ServerGroupRepository {
 
   async insertMembers(regionId: string, members: readonly BackendMember[]): Promise<void> {
     if (members.length === 0) return
-    const base = Date.now() * 1000
+    // After every member already in these groups, so two calls within one millisecond keep their order.
+    const groupIds = [...new Set(members.map((m) => m.groupId))]
+    const last = await this.#members()
+      .where('group_id', 'in', groupIds)
+      .select((eb) => eb.fn.max('position').as('p'))
+      .executeTakeFirst()
+    const after = last?.p === null || last?.p === undefined ? 0 : num(last.p) + 1
+    const base = Math.max(Date.now() * 1000, after)
     await this.#db
       .insertInto('backend_servers')
       .values(

@@ -1,0 +1,489 @@
+/**
+ * Control-plane benchmark: signed API throughput and latency of one read and one mutation against
+ * OpenSLB, next to a bare node:http server in the same run, driven from a separate load-generator
+ * process over keep-alive. Prints a table and records it in docs/benchmarks.md (see there).
+ *
+ *   node --import tsx bench/api-throughput.ts [--duration 5] [--connections 16] [--reps 3]
+ *     [--warmup 1] [--scenario load-balancers|regions] [--server dist|tsx] [--no-write] [--profile]
+ */
+import { spawnSync, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { BARE_BODY } from './lib/bare-server.js'
+import { busiestProfile, summarizeProfile } from './lib/cpu-profile.js'
+import type { GeneratorMessage, LoadJob, LoadResult } from './lib/load-protocol.js'
+import {
+  cpuSeconds,
+  forkTs,
+  freePort,
+  killAllNow,
+  machineCpuSeconds,
+  spawnNode,
+  stopAll,
+  stopChild,
+  waitForHttp,
+  type SpawnedServer,
+} from './lib/processes.js'
+import { describeMachine, machineLine, resultsTable, writeMarkedBlock, type TargetRow } from './lib/report.js'
+import { DEFAULT_SCENARIO, SCENARIOS, type ScenarioName, type Workload } from './lib/scenarios.js'
+import { callOnce, type AccessKey, type RequestTemplate } from './lib/signed-request.js'
+import { median, spread } from './lib/stats.js'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '')
+const DOCS = join(ROOT, 'docs', 'benchmarks.md')
+const MARKER = 'api-throughput'
+const LOAD_GENERATOR = join(ROOT, 'bench', 'lib', 'load-generator.ts')
+const BARE_SERVER = join(ROOT, 'bench', 'lib', 'bare-server.ts')
+const HOST = '127.0.0.1'
+/** The issue's goals, as fractions of the bare server's req/s measured in the same run. */
+const GOALS = { read: 0.5, mutation: 0.3 } as const
+const PAUSE_BETWEEN_RUNS_MS = 1_000
+/** Other processes' CPU (% of one core) above which a run is flagged as noisy. */
+const NOISY_PERCENT = 20
+
+interface Options {
+  readonly durationS: number
+  readonly warmupS: number
+  readonly connections: number
+  readonly reps: number
+  readonly scenario: ScenarioName
+  readonly server: 'dist' | 'tsx'
+  readonly write: boolean
+  readonly profile: boolean
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    options: {
+      duration: { type: 'string', default: '5' },
+      warmup: { type: 'string', default: '1' },
+      connections: { type: 'string', default: '16' },
+      reps: { type: 'string', default: '3' },
+      scenario: { type: 'string', default: DEFAULT_SCENARIO },
+      server: { type: 'string', default: 'dist' },
+      'no-write': { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
+    },
+  })
+  const number = (name: string, text: string, min: number, max: number): number => {
+    const n = Number(text)
+    if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be between ${min} and ${max}`)
+    return n
+  }
+  if (!(values.scenario in SCENARIOS)) throw new Error(`--scenario must be one of ${Object.keys(SCENARIOS).join(', ')}`)
+  if (values.server !== 'dist' && values.server !== 'tsx') throw new Error('--server must be dist or tsx')
+  return {
+    durationS: number('duration', values.duration, 0.5, 120),
+    warmupS: number('warmup', values.warmup, 0, 30),
+    connections: Math.round(number('connections', values.connections, 1, 1024)),
+    reps: Math.round(number('reps', values.reps, 1, 20)),
+    scenario: values.scenario as ScenarioName,
+    server: values.server,
+    write: !values['no-write'],
+    profile: values.profile,
+  }
+}
+
+const log = (line: string): void => {
+  process.stderr.write(line + '\n')
+}
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+function newestMtime(dir: string): number {
+  let newest = 0
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.ts')) continue
+    newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs)
+  }
+  return newest
+}
+
+/** Builds dist/ when src/ is newer; falls back to running src through tsx when the build fails. */
+function chooseServerBuild(wanted: 'dist' | 'tsx'): { mode: 'dist' | 'tsx'; note: string } {
+  if (wanted === 'tsx') return { mode: 'tsx', note: 'src/ through tsx (--server tsx)' }
+  const main = join(ROOT, 'dist', 'cli', 'main.js')
+  let built = 0
+  try {
+    built = statSync(main).mtimeMs
+  } catch {
+    // No dist/ yet: build it.
+  }
+  if (built > 0 && built >= newestMtime(join(ROOT, 'src'))) return { mode: 'dist', note: 'built dist/' }
+  log('dist/ is older than src/: npm run build')
+  const build = spawnSync('npm', ['run', 'build'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    timeout: 300_000,
+  })
+  if (build.status === 0) return { mode: 'dist', note: 'built dist/ (rebuilt by this run)' }
+  // tsc emits despite type errors; that JS is what tsx would run too.
+  if ((statSync(main, { throwIfNoEntry: false })?.mtimeMs ?? 0) >= newestMtime(join(ROOT, 'src'))) {
+    log('npm run build reported type errors but emitted dist/: using it')
+    return { mode: 'dist', note: 'dist/ emitted by this run (tsc reported type errors elsewhere)' }
+  }
+  log('build failed: running the server from src/ through tsx instead')
+  return { mode: 'tsx', note: 'src/ through tsx (npm run build failed)' }
+}
+
+async function startBare(nodeArgs: readonly string[] = []): Promise<{ child: ChildProcess; port: number }> {
+  const child = forkTs(BARE_SERVER, ROOT, nodeArgs)
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('bare server did not start within 30 s')), 30_000)
+    child.once('message', (m: { type: string; port: number }) => {
+      clearTimeout(timer)
+      resolve(m.port)
+    })
+    child.once('exit', (code) => reject(new Error(`bare server exited (${code})`)))
+  })
+  return { child, port }
+}
+
+interface OpenSlb {
+  readonly server: SpawnedServer
+  readonly port: number
+  readonly key: AccessKey
+  readonly dataDir: string
+}
+
+// Removed at exit even when a run fails half-way.
+const tempDirs = new Set<string>()
+
+function removeTempDirs(): void {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true })
+  tempDirs.clear()
+}
+
+async function startOpenSlb(mode: 'dist' | 'tsx', extraNodeArgs: readonly string[] = []): Promise<OpenSlb> {
+  const port = await freePort()
+  const dataDir = mkdtempSync(join(tmpdir(), 'openslb-bench-'))
+  tempDirs.add(dataDir)
+  const key = {
+    accessKeyId: 'LTAIbench' + randomBytes(8).toString('hex'),
+    accessKeySecret: randomBytes(15).toString('hex'),
+  }
+  const entry = mode === 'dist' ? ['dist/cli/main.js'] : ['--import', 'tsx', 'src/cli/main.ts']
+  const server = spawnNode(
+    [...extraNodeArgs, ...entry, 'serve', '--listen', `${HOST}:${port}`, '--data-dir', dataDir, '--log-level', 'warn'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, OPENSLB_ACCESS_KEY_ID: key.accessKeyId, OPENSLB_ACCESS_KEY_SECRET: key.accessKeySecret },
+    },
+  )
+  await waitForHttp(`http://${HOST}:${port}/_openslb/health`, server, 30_000)
+  return { server, port, key, dataDir }
+}
+
+async function stopOpenSlb(slb: OpenSlb): Promise<void> {
+  await stopChild(slb.server.child, 10_000)
+  rmSync(slb.dataDir, { recursive: true, force: true })
+  tempDirs.delete(slb.dataDir)
+}
+
+/** Runs the scenario's set-up, then checks that both templates answer once without an error. */
+async function prepareWorkload(slb: OpenSlb, scenario: ScenarioName): Promise<Workload> {
+  const call = async (template: RequestTemplate): Promise<Record<string, unknown>> => {
+    const { status, body } = await callOnce({ host: HOST, port: slb.port }, slb.key, template)
+    if (status !== 200 || 'Code' in body) {
+      throw new Error(`${template.action} failed in set-up: HTTP ${status} ${JSON.stringify(body)}`)
+    }
+    return body
+  }
+  const workload = await SCENARIOS[scenario].setup(call)
+  await call(workload.read)
+  await call(workload.mutation)
+  return workload
+}
+
+interface Measurement {
+  readonly result: LoadResult
+  readonly serverCpuPercent: number
+  readonly serverUsPerRequest: number
+  /** CPU used by everything else on the machine over the window (other processes), % of one core. */
+  readonly otherCpuPercent: number
+}
+
+let counterStart = 1
+
+/** One timed load run from a fresh generator process; server CPU is sampled around its window. */
+function measure(
+  port: number,
+  serverPid: number,
+  key: AccessKey,
+  template: RequestTemplate,
+  o: Options,
+): Promise<Measurement> {
+  const job: LoadJob = {
+    host: HOST,
+    port,
+    key,
+    template,
+    connections: o.connections,
+    warmupMs: o.warmupS * 1000,
+    durationMs: o.durationS * 1000,
+    counterStart,
+  }
+  counterStart += 10_000_000
+  const child = forkTs(LOAD_GENERATOR, ROOT)
+  return new Promise<Measurement>((resolve, reject) => {
+    let cpu0 = 0
+    let wall0 = 0
+    let cpu1 = 0
+    let wall1 = 0
+    let machine0 = 0
+    let machine1 = 0
+    const timer = setTimeout(() => {
+      void stopChild(child)
+      reject(new Error('load generator overran its time limit'))
+    }, job.warmupMs + job.durationMs + 30_000)
+    child.on('message', (m: GeneratorMessage) => {
+      if (m.type === 'measuring') {
+        cpu0 = cpuSeconds(serverPid)
+        machine0 = machineCpuSeconds().busy
+        wall0 = performance.now()
+      } else if (m.type === 'measured') {
+        cpu1 = cpuSeconds(serverPid)
+        machine1 = machineCpuSeconds().busy
+        wall1 = performance.now()
+      } else if (m.type === 'failed') {
+        clearTimeout(timer)
+        reject(new Error(`load generator failed: ${m.message}`))
+      } else {
+        clearTimeout(timer)
+        const cpu = cpu1 - cpu0
+        const seconds = (wall1 - wall0) / 1000
+        const generatorCpu = (m.result.generatorCpuPercent / 100) * m.result.seconds
+        resolve({
+          result: m.result,
+          serverCpuPercent: (cpu / seconds) * 100,
+          otherCpuPercent: Math.max(0, ((machine1 - machine0 - cpu - generatorCpu) / seconds) * 100),
+          serverUsPerRequest: m.result.requests > 0 ? (cpu * 1e6) / m.result.requests : Number.NaN,
+        })
+      }
+    })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      // After a result this is a no-op; otherwise the child died without reporting.
+      reject(new Error(`load generator exited (${code}) without a result`))
+    })
+    child.send(job)
+  })
+}
+
+interface Target {
+  readonly name: string
+  readonly kind: 'bare' | 'read' | 'mutation'
+  readonly port: number
+  readonly pid: number
+  readonly template: RequestTemplate
+}
+
+function targetsOf(bare: { child: ChildProcess; port: number }, slb: OpenSlb, workload: Workload): Target[] {
+  return [
+    {
+      name: `bare node:http (fixed ${Buffer.byteLength(BARE_BODY)} B JSON)`,
+      kind: 'bare',
+      port: bare.port,
+      pid: bare.child.pid!,
+      template: workload.read,
+    },
+    {
+      name: `${workload.read.action} (read)`,
+      kind: 'read',
+      port: slb.port,
+      pid: slb.server.child.pid!,
+      template: workload.read,
+    },
+    {
+      name: `${workload.mutation.action} (${workload.mutationIsStandIn ? 'a read standing in' : 'mutation'})`,
+      kind: 'mutation',
+      port: slb.port,
+      pid: slb.server.child.pid!,
+      template: workload.mutation,
+    },
+  ]
+}
+
+function describeRun(name: string, m: Measurement): string {
+  const r = m.result
+  return (
+    `  ${name}: ${Math.round(r.requestsPerSecond)} req/s, p50 ${r.latency.p50Ms.toFixed(2)} ms, ` +
+    `p99 ${r.latency.p99Ms.toFixed(2)} ms, errors ${r.errors}, server CPU ${m.serverCpuPercent.toFixed(0)}% ` +
+    `(${m.serverUsPerRequest.toFixed(0)} µs/req), generator CPU ${r.generatorCpuPercent.toFixed(0)}%, ` +
+    `other CPU ${m.otherCpuPercent.toFixed(0)}%` +
+    (r.errorSamples.length > 0 ? `\n    first error: ${r.errorSamples[0]}` : '')
+  )
+}
+
+function aggregate(targets: readonly Target[], runs: Map<string, Measurement[]>): TargetRow[] {
+  const bareRps = median(runs.get('bare')!.map((m) => m.result.requestsPerSecond))
+  const bareUs = median(runs.get('bare')!.map((m) => m.serverUsPerRequest))
+  return targets.map((t) => {
+    const ms = runs.get(t.kind)!
+    const rps = spread(ms.map((m) => m.result.requestsPerSecond))
+    return {
+      name: t.name,
+      rps,
+      p50Ms: median(ms.map((m) => m.result.latency.p50Ms)),
+      p99Ms: median(ms.map((m) => m.result.latency.p99Ms)),
+      ratio: t.kind === 'bare' ? undefined : rps.median / bareRps,
+      goal: t.kind === 'bare' ? undefined : GOALS[t.kind],
+      cpuRatio: t.kind === 'bare' ? undefined : bareUs / median(ms.map((m) => m.serverUsPerRequest)),
+      requests: ms.reduce((s, m) => s + m.result.requests, 0),
+      errors: ms.reduce((s, m) => s + m.result.errors, 0),
+      serverCpuPercent: median(ms.map((m) => m.serverCpuPercent)),
+      serverUsPerRequest: median(ms.map((m) => m.serverUsPerRequest)),
+      generatorCpuPercent: median(ms.map((m) => m.result.generatorCpuPercent)),
+      otherCpuPercent: Math.max(...ms.map((m) => m.otherCpuPercent)),
+    }
+  })
+}
+
+function commandLine(): string {
+  const script = relative(ROOT, process.argv[1] ?? 'bench/api-throughput.ts')
+  return ['node', ...process.execArgv, script, ...process.argv.slice(2)].join(' ')
+}
+
+async function benchmark(o: Options, serverMode: { mode: 'dist' | 'tsx'; note: string }): Promise<void> {
+  const bare = await startBare()
+  const slb = await startOpenSlb(serverMode.mode)
+  const workload = await prepareWorkload(slb, o.scenario)
+  const targets = targetsOf(bare, slb, workload)
+  const runs = new Map<string, Measurement[]>(targets.map((t) => [t.kind, []]))
+  const perRepRatios: string[] = []
+
+  for (let rep = 1; rep <= o.reps; rep++) {
+    log(`rep ${rep}/${o.reps}`)
+    const rps: Record<string, number> = {}
+    for (const t of targets) {
+      const m = await measure(t.port, t.pid, slb.key, t.template, o)
+      runs.get(t.kind)!.push(m)
+      rps[t.kind] = m.result.requestsPerSecond
+      log(describeRun(t.name, m))
+      await sleep(PAUSE_BETWEEN_RUNS_MS)
+    }
+    const ratio = (kind: string): string => (rps[kind]! / rps['bare']!).toFixed(2)
+    perRepRatios.push(`rep ${rep}: read ${ratio('read')}, mutation ${ratio('mutation')}`)
+  }
+  await stopOpenSlb(slb)
+
+  const rows = aggregate(targets, runs)
+  const machine = describeMachine()
+  const errorSamples = [...runs.values()].flat().flatMap((m) => m.result.errorSamples)
+  const bareRow = rows[0]!
+  const generatorBound = bareRow.generatorCpuPercent >= 90
+  const noisy = Math.max(...rows.map((r) => r.otherCpuPercent))
+  const block = [
+    `Measured ${machineLine(machine)}.`,
+    '',
+    `Command: \`${commandLine()}\` — scenario \`${o.scenario}\`, OpenSLB from ${serverMode.note}, ` +
+      `${o.connections} keep-alive connections, ${o.reps} interleaved repetitions of ${o.warmupS} s warm-up + ` +
+      `${o.durationS} s measured per target.`,
+    '',
+    resultsTable(rows),
+    '',
+    `Per-repetition ratios vs bare: ${perRepRatios.join('; ')}.`,
+    ...(generatorBound
+      ? [
+          '',
+          'The bare server was limited by the load generator ' +
+            `(generator CPU ${bareRow.generatorCpuPercent.toFixed(0)}%, ` +
+            `bare server CPU ${bareRow.serverCpuPercent.toFixed(0)}%), so "ratio vs bare" flatters OpenSLB; ` +
+            '"CPU ratio vs bare" compares server CPU per request instead.',
+        ]
+      : []),
+    ...(errorSamples.length > 0 ? ['', `First error seen: \`${errorSamples[0]!.replace(/`/g, "'")}\``] : []),
+    ...(noisy > NOISY_PERCENT
+      ? [
+          '',
+          `Other processes used up to ${noisy.toFixed(0)}% of a core during some measurements: this run is noisy ` +
+            '(compare the per-repetition ratios, and rerun on a quiet machine).',
+        ]
+      : []),
+    ...(workload.mutationIsStandIn ? ['', 'The mutation row is a read standing in: no mutation was loaded.'] : []),
+  ].join('\n')
+  process.stdout.write('\n' + block + '\n')
+  if (o.write) {
+    writeMarkedBlock(DOCS, MARKER, block, '## Control plane: API throughput')
+    log(`\nwritten to ${relative(ROOT, DOCS)}`)
+  }
+}
+
+function printProfile(title: string, dir: string, m: Measurement): void {
+  const file = busiestProfile(dir)
+  if (file === undefined) throw new Error(`no .cpuprofile written in ${dir}`)
+  const summary = summarizeProfile(file, ROOT, { requests: m.result.totalRequests })
+  process.stdout.write(`\n### ${title}\n\n${describeRun('load', m).trim()}\n\n${summary.text}\n`)
+}
+
+/**
+ * One profiled server per target, so each profile holds one action's load only (plus start-up and
+ * set-up, which are small next to the load). The bare server is profiled for contrast.
+ */
+async function profile(o: Options, serverMode: { mode: 'dist' | 'tsx'; note: string }): Promise<void> {
+  const outDir = join(tmpdir(), `openslb-bench-profiles-${Date.now()}`)
+  mkdirSync(outDir, { recursive: true })
+  log(`profiles in ${outDir} (OpenSLB from ${serverMode.note})`)
+  let bareTemplate: RequestTemplate | undefined
+  let key: AccessKey | undefined
+  for (const kind of ['read', 'mutation'] as const) {
+    const dir = join(outDir, kind)
+    const slb = await startOpenSlb(serverMode.mode, ['--cpu-prof', '--cpu-prof-dir', dir])
+    const workload = await prepareWorkload(slb, o.scenario)
+    bareTemplate = workload.read
+    key = slb.key
+    const template = kind === 'read' ? workload.read : workload.mutation
+    const m = await measure(slb.port, slb.server.child.pid!, slb.key, template, o)
+    await stopOpenSlb(slb)
+    printProfile(`${template.action} (${kind})`, dir, m)
+  }
+  const dir = join(outDir, 'bare')
+  const bare = await startBare(['--cpu-prof', '--cpu-prof-dir', dir])
+  const m = await measure(bare.port, bare.child.pid!, key!, bareTemplate!, o)
+  await stopChild(bare.child)
+  printProfile('bare node:http', dir, m)
+}
+
+async function main(): Promise<void> {
+  const o = parseOptions(process.argv.slice(2))
+  const serverMode = chooseServerBuild(o.server)
+  const perRun = o.warmupS + o.durationS + 4
+  const budgetS = (o.profile ? 2 : o.reps * 3) * perRun + 120
+  setTimeout(() => {
+    log(`hard time limit of ${budgetS} s reached: stopping everything`)
+    killAllNow()
+    process.exit(1)
+  }, budgetS * 1000).unref()
+  if (o.profile) await profile(o, serverMode)
+  else await benchmark(o, serverMode)
+}
+
+process.on('exit', () => {
+  killAllNow()
+  removeTempDirs()
+})
+let interrupted = false
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    interrupted = true
+    log(`${signal}: stopping the child processes`)
+    void stopAll().finally(() => process.exit(130))
+  })
+}
+
+main().then(
+  () => stopAll(),
+  async (err: unknown) => {
+    // Children killed by the signal handler make the run fail; that is not news.
+    if (interrupted) return
+    log(`api-throughput: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
+    await stopAll()
+    process.exitCode = 1
+  },
+)
