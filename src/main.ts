@@ -7,9 +7,13 @@ import { pino, type Logger } from 'pino'
 import { createApp } from './api/app.js'
 import { createHttpServer, type InternalRoute } from './api/http-server.js'
 import { health } from './api/internal/health.js'
+import { stats } from './api/internal/stats.js'
 import { routes } from './api/routes.js'
 import type { Config } from './config.js'
 import { bootstrapKey, type BootstrapResult } from './credentials.js'
+import { BuiltinDriver } from './dataplane/builtin/builtin-driver.js'
+import type { HealthStatus } from './dataplane/driver.js'
+import { Reconciler } from './dataplane/reconciler.js'
 import { KyselyStore } from './store/kysely-store.js'
 import { openSqlite } from './store/sqlite.js'
 
@@ -22,6 +26,7 @@ export interface RunningServer {
   readonly store: KyselyStore
   readonly bootstrap: BootstrapResult
   readonly logger: Logger
+  readonly reconciler: Reconciler
   close(): Promise<void>
 }
 
@@ -41,9 +46,40 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const bootstrap = await bootstrapKey(store, config.dataDir, options.env ?? process.env)
   const startedAt = now()
 
-  const app = createApp({ config, store, routes: routes(), logger, now })
+  // The data plane converges on the store; listeners that were running come back here.
+  const driver = new BuiltinDriver()
+  const reconciler = new Reconciler(store, driver, logger)
+  let relevant = 0
+  store.onCommit((generation, affectsDataplane) => {
+    if (!affectsDataplane) return
+    relevant = generation
+    reconciler.notify(generation)
+  })
+  await reconciler.start()
+  // One index per turn of the event loop: DescribeHealthStatus asks once per (listener, member).
+  let index: Map<string, HealthStatus> | undefined
+  const healthIndex = (): Map<string, HealthStatus> => {
+    if (index === undefined) {
+      index = new Map(driver.health().map((h) => [`${h.listenerKey}#${h.backendId}`, h.status]))
+      setImmediate(() => (index = undefined))
+    }
+    return index
+  }
+
+  const app = createApp({
+    config,
+    store,
+    routes: routes(),
+    logger,
+    now,
+    settle: () => reconciler.settle(relevant),
+    dataplane: {
+      healthStatus: (listenerKey, backendId) => healthIndex().get(`${listenerKey}#${backendId}`) ?? 'unavailable',
+    },
+  })
   const internal = new Map<string, InternalRoute>([
     ['/_openslb/health', () => health({ version: VERSION, startedAt, store, dialect: store.dialect }, now())],
+    ['/_openslb/stats', async () => stats(reconciler.appliedGeneration, driver.stats())],
   ])
   const server = createHttpServer({ app, internal, maxBodyBytes: config.maxBodyBytes, logger })
 
@@ -67,9 +103,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     store,
     bootstrap,
     logger,
+    reconciler,
     close() {
       closing ??= (async () => {
         clearInterval(purge)
+        await reconciler.close()
+        await driver.close()
         await new Promise<void>((resolve) => {
           server.close(() => resolve())
           server.closeIdleConnections()

@@ -20,6 +20,7 @@ import {
   masterSlaveGroupNotFound,
   missingParameter,
   serverGroupKindsMismatch,
+  tagCountLimit,
   vServerGroupNotFound,
 } from '../domain/errors.js'
 import { DEFAULT_LISTENER_BANDWIDTH, effectiveAttributes } from '../domain/listener-defaults.js'
@@ -214,6 +215,7 @@ interface CreateInput {
 /** A new listener is stopped (contract §2.3); StartLoadBalancerListener makes it forward. */
 async function createListener(ctx: ActionContext, input: CreateInput): Promise<Record<string, never>> {
   const tags = tagsFromParams(input.tags ?? [])
+  if (tags.length > ctx.config.quotas.tagsPerResource) throw tagCountLimit()
   if (input.vServerGroupId !== undefined && input.masterSlaveServerGroupId !== undefined) {
     throw serverGroupKindsMismatch()
   }

@@ -18,6 +18,7 @@ import {
 } from '../domain/errors.js'
 import { newLoadBalancerId, newOrderId } from '../domain/ids.js'
 import { formatIpv4, inPool, parseIpv4, type Ipv4Pool } from '../domain/ipv4.js'
+import { listenerResourceId } from '../domain/listener.js'
 import type { LoadBalancer } from '../domain/model.js'
 import { findRegion } from '../domain/regions.js'
 import type { RegionScope } from '../domain/scope.js'
@@ -150,7 +151,7 @@ export const createLoadBalancer: H<typeof spec.CreateLoadBalancer> = async (ctx,
     await repos.loadBalancers.insert(record, addressNum)
     await repos.tags.put('instance', record.id, tags)
     return record
-  })
+  }, { affectsDataplane: false }) // A new instance has no listeners yet.
   return presentCreated(lb)
 }
 
@@ -245,18 +246,34 @@ export const deleteLoadBalancer: H<typeof spec.DeleteLoadBalancer> = async (ctx,
     // "the listeners and tags of the SLB instance are deleted too" (contract §2.2); its server
     // groups and their members go with it (inference, contract §2.2).
     await repos.tags.remove('instance', lb.id, undefined)
+    for (const group of await repos.serverGroups.listGroups(lb.id)) {
+      await repos.tags.remove('vservergroup', group.id, undefined)
+    }
+    for (const listener of await repos.listeners.list({ loadBalancerIds: [lb.id] })) {
+      await repos.tags.remove('listener', listenerResourceId(listener), undefined)
+    }
+    await repos.listeners.deleteAllOfLoadBalancer(lb.id)
     await repos.serverGroups.deleteAllOfLoadBalancer(lb.id)
     await repos.loadBalancers.delete(lb.id)
   })
   return {}
 }
 
-/** Applies a patch to one instance in one transaction; a missing instance changes nothing. */
-const patchLoadBalancer = async (ctx: ActionContext, id: string, patch: () => LoadBalancerPatch): Promise<void> =>
-  ctx.store.write(ctx.scope, async (repos) => {
-    if ((await repos.loadBalancers.get(id)) === undefined) throw loadBalancerNotFound()
-    await repos.loadBalancers.update(id, patch())
-  })
+/**
+ * Applies a patch to one instance in one transaction; a missing instance changes nothing. Only a
+ * status change matters to the data plane (an inactive instance forwards nothing).
+ */
+const patchLoadBalancer = async (ctx: ActionContext, id: string, patch: () => LoadBalancerPatch): Promise<void> => {
+  const values = patch()
+  return ctx.store.write(
+    ctx.scope,
+    async (repos) => {
+      if ((await repos.loadBalancers.get(id)) === undefined) throw loadBalancerNotFound()
+      await repos.loadBalancers.update(id, values)
+    },
+    { affectsDataplane: values.status !== undefined },
+  )
+}
 
 export const setLoadBalancerStatus: H<typeof spec.SetLoadBalancerStatus> = async (ctx, p) => {
   await patchLoadBalancer(ctx, p.LoadBalancerId, () => ({ status: p.LoadBalancerStatus }))

@@ -95,6 +95,9 @@ export const tagMatchesFromParams = (items: readonly TagParam[] | undefined, nam
 
 const unique = (ids: readonly string[]): string[] => [...new Set(ids)]
 
+// Tags never change what the data plane forwards, so their writes skip its rebuild.
+const NOT_DATAPLANE = { affectsDataplane: false } as const
+
 export const tagResources: H<typeof spec.TagResources> = async (ctx, p) => {
   const tags = tagsFromParams(p.Tag)
   const ids = unique(p.ResourceId)
@@ -109,7 +112,7 @@ export const tagResources: H<typeof spec.TagResources> = async (ctx, p) => {
       if (keys.size > limit) throw tagCountLimit()
     }
     for (const id of ids) await repos.tags.put(p.ResourceType, id, tags)
-  })
+  }, NOT_DATAPLANE)
   return {}
 }
 
@@ -121,7 +124,7 @@ export const untagResources: H<typeof spec.UntagResources> = async (ctx, p) => {
   await ctx.store.write(ctx.scope, async (repos) => {
     await requireResources(repos, p.ResourceType, ids)
     for (const id of ids) await repos.tags.remove(p.ResourceType, id, keys)
-  })
+  }, NOT_DATAPLANE)
   return {}
 }
 

@@ -41,6 +41,11 @@ export interface AppDeps {
   readonly now: () => number
   /** The data plane's observations; without one every backend reads as not yet checked. */
   readonly dataplane?: DataplaneView
+  /**
+   * Resolves once every data-plane-relevant commit so far is in force; a mutating call awaits it
+   * before answering (DESIGN.md "Consistency").
+   */
+  readonly settle?: () => Promise<void>
 }
 
 const NO_DATAPLANE: DataplaneView = { healthStatus: () => 'unavailable' }
@@ -123,6 +128,7 @@ const invoke: Step = async (ctx, deps) => {
     dataplane: deps.dataplane ?? NO_DATAPLANE,
   }
   const result = await ctx.route!.handler(actionContext, ctx.params!)
+  if (deps.settle !== undefined) await deps.settle()
   ctx.result = shapeFields(ctx.route!.spec.response, result, { RequestId: ctx.requestId })
 }
 

@@ -367,14 +367,14 @@ test('Terraform alicloud_slb_listener: GET create, poll, start, poll, set, delet
   const lb = await createLb(c)
   const group = await createGroup(c, lb)
   // Create: the common args plus the lower-case interval of the Go SDK's create struct.
-  await create(c, 'TCP', lb, 22, { BackendServerPort: 22, Bandwidth: 10, Scheduler: 'wrr', Description: 'tf' })
-  assert.equal((await describe(c, 'TCP', lb, 22))['Status'], 'stopped')
-  await byPort(c, 'StartLoadBalancerListener', lb, 22, 'tcp')
-  assert.equal((await describe(c, 'TCP', lb, 22))['Status'], 'running')
+  await create(c, 'TCP', lb, 10022, { BackendServerPort: 10022, Bandwidth: 10, Scheduler: 'wrr', Description: 'tf' })
+  assert.equal((await describe(c, 'TCP', lb, 10022))['Status'], 'stopped')
+  await byPort(c, 'StartLoadBalancerListener', lb, 10022, 'tcp')
+  assert.equal((await describe(c, 'TCP', lb, 10022))['Status'], 'running')
 
   // Update reuses one request object, so a TCP Set carries HTTP-only parameters (TF resourceAliyunSlbListenerUpdate).
-  await set(c, 'TCP', lb, 22, {
-    BackendServerPort: 22,
+  await set(c, 'TCP', lb, 10022, {
+    BackendServerPort: 10022,
     Bandwidth: 10,
     VServerGroup: 'on',
     VServerGroupId: group,
@@ -394,26 +394,26 @@ test('Terraform alicloud_slb_listener: GET create, poll, start, poll, set, delet
     HealthCheckType: 'tcp',
     EstablishedTimeout: 600,
   })
-  const read = await describe(c, 'TCP', lb, 22)
+  const read = await describe(c, 'TCP', lb, 10022)
   assert.equal(typeof read['ListenerPort'], 'number')
   assert.ok(read['ListenerPort'] > 0)
   assert.deepEqual(
     [read['VServerGroupId'], read['BackendServerPort'], read['HealthCheckConnectTimeout'], read['HealthCheckInterval']],
-    [group, 22, 8, 5],
+    [group, 10022, 8, 5],
   )
   assert.deepEqual([read['PersistenceTimeout'], read['EstablishedTimeout'], read['Status']], [3600, 600, 'running'])
   // Terraform derives VServerGroup=off from an emptied server_group_id: back to the default group.
-  await set(c, 'TCP', lb, 22, { VServerGroup: 'off' })
-  const back = await describe(c, 'TCP', lb, 22)
-  assert.deepEqual([back['VServerGroupId'], back['BackendServerPort']], ['', 22])
+  await set(c, 'TCP', lb, 10022, { VServerGroup: 'off' })
+  const back = await describe(c, 'TCP', lb, 10022)
+  assert.deepEqual([back['VServerGroupId'], back['BackendServerPort']], ['', 10022])
 
-  await byPort(c, 'DeleteLoadBalancerListener', lb, 22, 'tcp')
-  await expectError(() => describe(c, 'TCP', lb, 22), 'InvalidParameter', GONE)
+  await byPort(c, 'DeleteLoadBalancerListener', lb, 10022, 'tcp')
+  await expectError(() => describe(c, 'TCP', lb, 10022), 'InvalidParameter', GONE)
   assert.deepEqual(await keys(c, lb), [])
   // Once the load balancer is gone, the listener read reports the load balancer.
   await c.call('DeleteLoadBalancer', { RegionId: REGION, LoadBalancerId: lb })
   await expectError(
-    () => describe(c, 'TCP', lb, 22),
+    () => describe(c, 'TCP', lb, 10022),
     'InvalidLoadBalancerId.NotFound',
     'The specified LoadBalancerId does not exist.',
     404,
@@ -426,16 +426,16 @@ test('CCM: create with a group, start at once, page until NextToken is empty (co
     const lb = await createLb(c)
     const other = await createLb(c)
     const group = await createGroup(c, lb)
-    const description = 'k8s/80/nginx-ingress/kube-system/c1f2e3a4b5 ü'
-    await create(c, 'TCP', lb, 80, { VServerGroupId: group, Description: description, Bandwidth: -1 })
-    await byPort(c, 'StartLoadBalancerListener', lb, 80)
-    for (const port of [443, 8080]) {
+    const description = 'k8s/10080/nginx-ingress/kube-system/c1f2e3a4b5 ü'
+    await create(c, 'TCP', lb, 10080, { VServerGroupId: group, Description: description, Bandwidth: -1 })
+    await byPort(c, 'StartLoadBalancerListener', lb, 10080)
+    for (const port of [10443, 18080]) {
       await create(c, 'TCP', lb, port, { VServerGroupId: group, Description: `k8s/${port}/nginx/ns/c1` })
       await byPort(c, 'StartLoadBalancerListener', lb, port)
     }
     await create(c, 'UDP', lb, 53, { VServerGroupId: group, Description: 'k8s/53/dns/ns/c1' })
     await create(c, 'HTTP', lb, 81, { VServerGroupId: group, Description: 'k8s/81/web/ns/c1' })
-    await create(c, 'TCP', other, 80, { BackendServerPort: 80 })
+    await create(c, 'TCP', other, 10080, { BackendServerPort: 10080 })
 
     // One page of 50 holds them all.
     const all = await list(c, { 'LoadBalancerId.1': lb, MaxResults: 50 })
@@ -484,12 +484,12 @@ test('CCM: create with a group, start at once, page until NextToken is empty (co
       },
     })
     const byKey = new Map((all['Listeners'] as Body[]).map((l) => [`${l['ListenerProtocol']}:${l['ListenerPort']}`, l]))
-    assert.deepEqual([...byKey.keys()], ['udp:53', 'tcp:80', 'http:81', 'tcp:443', 'tcp:8080'])
-    assert.equal(byKey.get('tcp:80')!['Description'], description)
-    assert.equal(byKey.get('tcp:80')!['Status'], 'running')
-    assert.equal(byKey.get('tcp:80')!['TCPListenerConfig']['ProxyProtocolV2Enabled'], 'false')
-    assert.equal(byKey.get('tcp:80')!['TCPListenerConfig']['EstablishedTimeout'], 900)
-    assert.equal(byKey.get('tcp:80')!['UDPListenerConfig'], undefined)
+    assert.deepEqual([...byKey.keys()], ['udp:53', 'http:81', 'tcp:10080', 'tcp:10443', 'tcp:18080'])
+    assert.equal(byKey.get('tcp:10080')!['Description'], description)
+    assert.equal(byKey.get('tcp:10080')!['Status'], 'running')
+    assert.equal(byKey.get('tcp:10080')!['TCPListenerConfig']['ProxyProtocolV2Enabled'], 'false')
+    assert.equal(byKey.get('tcp:10080')!['TCPListenerConfig']['EstablishedTimeout'], 900)
+    assert.equal(byKey.get('tcp:10080')!['UDPListenerConfig'], undefined)
     assert.equal(byKey.get('http:81')!['HTTPListenerConfig']['Gzip'], 'on')
 
     // The CCM's loop: follow NextToken until it is ''.
@@ -508,22 +508,22 @@ test('CCM: create with a group, start at once, page until NextToken is empty (co
 
     // Filters: protocol, port, Description (exact), several load balancers, none named (the region).
     assert.deepEqual(await countOf(c, { 'LoadBalancerId.1': lb, ListenerProtocol: 'tcp' }), 3)
-    assert.deepEqual(await countOf(c, { 'LoadBalancerId.1': lb, ListenerPort: 80 }), 1)
+    assert.deepEqual(await countOf(c, { 'LoadBalancerId.1': lb, ListenerPort: 10080 }), 1)
     assert.deepEqual(await countOf(c, { 'LoadBalancerId.1': lb, Description: description }), 1)
     assert.deepEqual(await countOf(c, { 'LoadBalancerId.1': lb, 'LoadBalancerId.2': other }), 6)
     assert.ok((await countOf(c, {})) >= 6)
     assert.deepEqual(await countOf(c, { 'LoadBalancerId.1': 'lb-none' }), 0)
 
     // The CCM starts again whatever it reads as stopped; starting a running listener is harmless.
-    await byPort(c, 'StopLoadBalancerListener', lb, 80)
-    assert.equal((await describe(c, 'TCP', lb, 80))['Status'], 'stopped')
-    await byPort(c, 'StartLoadBalancerListener', lb, 80)
-    await byPort(c, 'StartLoadBalancerListener', lb, 80)
-    assert.equal((await describe(c, 'TCP', lb, 80))['Status'], 'running')
+    await byPort(c, 'StopLoadBalancerListener', lb, 10080)
+    assert.equal((await describe(c, 'TCP', lb, 10080))['Status'], 'stopped')
+    await byPort(c, 'StartLoadBalancerListener', lb, 10080)
+    await byPort(c, 'StartLoadBalancerListener', lb, 10080)
+    assert.equal((await describe(c, 'TCP', lb, 10080))['Status'], 'running')
     const ccmSet = { VServerGroup: 'on', VServerGroupId: group, Description: description, Scheduler: 'rr' }
-    await set(c, 'TCP', lb, 80, ccmSet)
-    assert.equal((await describe(c, 'TCP', lb, 80))['Scheduler'], 'rr')
-    await byPort(c, 'DeleteLoadBalancerListener', lb, 8080)
+    await set(c, 'TCP', lb, 10080, ccmSet)
+    assert.equal((await describe(c, 'TCP', lb, 10080))['Scheduler'], 'rr')
+    await byPort(c, 'DeleteLoadBalancerListener', lb, 18080)
     assert.equal(await countOf(c, { 'LoadBalancerId.1': lb }), 4)
   }
 })
@@ -535,44 +535,45 @@ test('ports: TCP and HTTP clash, UDP does not; ListenerProtocol picks among prot
   const s = await start(t)
   const c = popCore(s, 'POST')
   const lb = await createLb(c)
-  await create(c, 'TCP', lb, 80, { BackendServerPort: 80 })
-  await expectError(() => create(c, 'HTTP', lb, 80, { BackendServerPort: 80 }), 'ListenerAlreadyExists', EXISTS)
-  await expectError(() => create(c, 'TCP', lb, 80, { BackendServerPort: 81 }), 'ListenerAlreadyExists', EXISTS)
-  assert.deepEqual(await keys(c, lb), ['tcp:80:stopped'])
-  await create(c, 'UDP', lb, 80, { BackendServerPort: 80 })
-  await expectError(() => create(c, 'UDP', lb, 80, { BackendServerPort: 80 }), 'ListenerAlreadyExists', EXISTS)
-  assert.deepEqual(await keys(c, lb), ['tcp:80:stopped', 'udp:80:stopped'])
+  await create(c, 'TCP', lb, 10080, { BackendServerPort: 10080 })
+  await expectError(() => create(c, 'HTTP', lb, 10080, { BackendServerPort: 10080 }), 'ListenerAlreadyExists', EXISTS)
+  await expectError(() => create(c, 'TCP', lb, 10080, { BackendServerPort: 10081 }), 'ListenerAlreadyExists', EXISTS)
+  assert.deepEqual(await keys(c, lb), ['tcp:10080:stopped'])
+  await create(c, 'UDP', lb, 10080, { BackendServerPort: 10080 })
+  await expectError(() => create(c, 'UDP', lb, 10080, { BackendServerPort: 10080 }), 'ListenerAlreadyExists', EXISTS)
+  assert.deepEqual(await keys(c, lb), ['tcp:10080:stopped', 'udp:10080:stopped'])
 
-  // Two protocols on port 80: each action must say which.
+  // Two protocols on port 10080: each action must say which.
   const ambiguous =
     'The specified ListenerPort is used by listeners of several protocols; ListenerProtocol is required.'
   for (const action of ['StartLoadBalancerListener', 'StopLoadBalancerListener', 'DeleteLoadBalancerListener']) {
-    await expectError(() => byPort(c, action, lb, 80), 'InvalidParameter', ambiguous)
+    await expectError(() => byPort(c, action, lb, 10080), 'InvalidParameter', ambiguous)
   }
-  assert.deepEqual(await keys(c, lb), ['tcp:80:stopped', 'udp:80:stopped'])
-  await byPort(c, 'StartLoadBalancerListener', lb, 80, 'udp')
-  assert.deepEqual(await keys(c, lb), ['tcp:80:stopped', 'udp:80:running'])
-  await expectError(() => byPort(c, 'StartLoadBalancerListener', lb, 80, 'http'), 'ListenerNotFound', NO_LISTENER, 404)
+  assert.deepEqual(await keys(c, lb), ['tcp:10080:stopped', 'udp:10080:stopped'])
+  await byPort(c, 'StartLoadBalancerListener', lb, 10080, 'udp')
+  assert.deepEqual(await keys(c, lb), ['tcp:10080:stopped', 'udp:10080:running'])
+  const startHttp = () => byPort(c, 'StartLoadBalancerListener', lb, 10080, 'http')
+  await expectError(startHttp, 'ListenerNotFound', NO_LISTENER, 404)
   for (const action of ['StartLoadBalancerListener', 'StopLoadBalancerListener', 'DeleteLoadBalancerListener']) {
-    await expectError(() => byPort(c, action, lb, 81), 'ListenerNotFound', NO_LISTENER, 404)
+    await expectError(() => byPort(c, action, lb, 10081), 'ListenerNotFound', NO_LISTENER, 404)
   }
   await expectError(
-    () => byPort(c, 'StartLoadBalancerListener', 'lb-missing', 80),
+    () => byPort(c, 'StartLoadBalancerListener', 'lb-missing', 10080),
     'InvalidLoadBalancerId.NotFound',
     'The specified LoadBalancerId does not exist.',
     404,
   )
   // A Set or Describe of the wrong protocol finds nothing.
-  await expectError(() => set(c, 'HTTP', lb, 80, { Bandwidth: 5 }), 'InvalidParameter', GONE)
-  await expectError(() => describe(c, 'HTTP', lb, 80), 'InvalidParameter', GONE)
-  assert.equal((await describe(c, 'TCP', lb, 80))['Bandwidth'], -1)
-  await byPort(c, 'DeleteLoadBalancerListener', lb, 80, 'tcp')
+  await expectError(() => set(c, 'HTTP', lb, 10080, { Bandwidth: 5 }), 'InvalidParameter', GONE)
+  await expectError(() => describe(c, 'HTTP', lb, 10080), 'InvalidParameter', GONE)
+  assert.equal((await describe(c, 'TCP', lb, 10080))['Bandwidth'], -1)
+  await byPort(c, 'DeleteLoadBalancerListener', lb, 10080, 'tcp')
   // With one protocol left the port alone is enough.
-  await byPort(c, 'StopLoadBalancerListener', lb, 80)
-  assert.deepEqual(await keys(c, lb), ['udp:80:stopped'])
+  await byPort(c, 'StopLoadBalancerListener', lb, 10080)
+  assert.deepEqual(await keys(c, lb), ['udp:10080:stopped'])
   // The freed TCP transport takes an HTTP listener now.
-  await create(c, 'HTTP', lb, 80, { BackendServerPort: 80 })
-  assert.deepEqual(await keys(c, lb), ['http:80:stopped', 'udp:80:stopped'])
+  await create(c, 'HTTP', lb, 10080, { BackendServerPort: 10080 })
+  assert.deepEqual(await keys(c, lb), ['http:10080:stopped', 'udp:10080:stopped'])
 })
 
 test('parameter rules: ranges, schedulers per protocol, group rules, each refusal leaves nothing behind', async (t) => {
@@ -805,11 +806,11 @@ test('start and delete by load balancer status; tags of a listener live and die 
   await byPort(c, 'DeleteLoadBalancerListener', lb, 80)
   assert.deepEqual(await tagsOf(resource), [])
   const lb2 = await createLb(c)
-  await create(c, 'UDP', lb2, 80, { BackendServerPort: 80 })
-  await byPort(c, 'StartLoadBalancerListener', lb2, 80)
-  await byPort(c, 'DeleteLoadBalancerListener', lb2, 80, 'udp')
+  await create(c, 'UDP', lb2, 10053, { BackendServerPort: 10053 })
+  await byPort(c, 'StartLoadBalancerListener', lb2, 10053)
+  await byPort(c, 'DeleteLoadBalancerListener', lb2, 10053, 'udp')
   assert.deepEqual(await keys(c, lb2), [])
-  await expectError(() => describe(c, 'UDP', lb2, 80), 'InvalidParameter', GONE)
+  await expectError(() => describe(c, 'UDP', lb2, 10053), 'InvalidParameter', GONE)
 })
 
 /** No API locks a load balancer; the store does, as an operator would. */
@@ -820,7 +821,7 @@ const lock = async (s: TestServer, lb: string): Promise<void> => {
   )
 }
 
-test('DescribeHealthStatus via clients: a row per listener and member, unavailable without data plane', async (t) => {
+test('DescribeHealthStatus via clients: a row per listener and member; stopped means unavailable', async (t) => {
   const s = await start(t)
   const c = popCore(s, 'GET')
   const lb = await createLb(c)

@@ -232,6 +232,7 @@ class Upstream {
     // Keep-Alive timeout); RequestTimeout is the forwarder's own sweep, which costs no timer per request.
     this.agent = new Agent({
       keepAlive: true,
+      noDelay: true,
       maxFreeSockets: MAX_FREE_SOCKETS,
       scheduling: 'lifo',
       timeout: UPSTREAM_IDLE_MS,
