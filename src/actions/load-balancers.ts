@@ -18,7 +18,6 @@ import {
 } from '../domain/errors.js'
 import { newLoadBalancerId, newOrderId } from '../domain/ids.js'
 import { formatIpv4, inPool, parseIpv4, type Ipv4Pool } from '../domain/ipv4.js'
-import { listenerResourceId } from '../domain/listener.js'
 import type { LoadBalancer } from '../domain/model.js'
 import { findRegion } from '../domain/regions.js'
 import type { RegionScope } from '../domain/scope.js'
@@ -31,6 +30,7 @@ import type {
 } from '../store/repository.js'
 import { defaultGroupOf } from './backend-servers.js'
 import type { ActionContext } from './context.js'
+import { deleteListenersOf, listenerPortsOf } from './listeners.js'
 import { presentAttribute, presentCreated, presentListItem } from './present/load-balancers.js'
 import { tagMatchesFromParams, tagsFromParams } from './tags.js'
 
@@ -231,10 +231,15 @@ export const describeLoadBalancerAttribute: H<typeof spec.DescribeLoadBalancerAt
     const lb = await repos.loadBalancers.get(p.LoadBalancerId)
     if (lb === undefined) return undefined
     const tags = await repos.tags.forResources('instance', [lb.id])
-    return { lb, tags: tags.get(lb.id) ?? [], backends: await defaultGroupOf(repos, lb) }
+    return {
+      lb,
+      tags: tags.get(lb.id) ?? [],
+      backends: await defaultGroupOf(repos, lb),
+      listeners: await listenerPortsOf(repos, lb.id),
+    }
   })
   if (found === undefined) throw loadBalancerNotFound()
-  return presentAttribute(found.lb, found.tags, found.backends)
+  return presentAttribute(found.lb, found.tags, found.backends, found.listeners)
 }
 
 export const deleteLoadBalancer: H<typeof spec.DeleteLoadBalancer> = async (ctx, p) => {
@@ -249,10 +254,7 @@ export const deleteLoadBalancer: H<typeof spec.DeleteLoadBalancer> = async (ctx,
     for (const group of await repos.serverGroups.listGroups(lb.id)) {
       await repos.tags.remove('vservergroup', group.id, undefined)
     }
-    for (const listener of await repos.listeners.list({ loadBalancerIds: [lb.id] })) {
-      await repos.tags.remove('listener', listenerResourceId(listener), undefined)
-    }
-    await repos.listeners.deleteAllOfLoadBalancer(lb.id)
+    await deleteListenersOf(repos, lb.id)
     await repos.serverGroups.deleteAllOfLoadBalancer(lb.id)
     await repos.loadBalancers.delete(lb.id)
   })

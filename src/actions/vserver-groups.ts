@@ -20,6 +20,7 @@ import { memberKey, type BackendMember, type Tag, type VServerGroup } from '../d
 import type { Repositories, TagMatch } from '../store/repository.js'
 import { matches, refOf, resolveMembers, type MemberRef, type Target } from './backend-resolution.js'
 import type { ActionContext } from './context.js'
+import { listenersUsingGroup } from './listeners.js'
 import { presentAttribute, presentItem, presentMember, type AssociatedObjects } from './present/vserver-groups.js'
 import { regionScope } from './private-network.js'
 import { tagMatchesFromParams, tagsFromParams } from './tags.js'
@@ -52,11 +53,14 @@ interface GroupRule {
 }
 
 /**
- * Who uses each group. No listener or rule exists yet: the listener work fills this in, which makes
- * DescribeVServerGroups report them and DeleteVServerGroup refuse a group in use (contract §2.5).
+ * Who uses each group: DescribeVServerGroups reports them and DeleteVServerGroup refuses a group in
+ * use (contract §2.5). Forwarding rules are not implemented, so no group has any.
  */
-const usersOf = async (_repos: Repositories, groupIds: readonly string[]): Promise<Map<string, GroupUsers>> =>
-  new Map(groupIds.map((id) => [id, { listeners: [], rules: [] }]))
+const usersOf = async (repos: Repositories, groupIds: readonly string[]): Promise<Map<string, GroupUsers>> => {
+  const out = new Map<string, GroupUsers>()
+  for (const id of groupIds) out.set(id, { listeners: await listenersUsingGroup(repos, id), rules: [] })
+  return out
+}
 
 interface Loaded {
   readonly group: VServerGroup

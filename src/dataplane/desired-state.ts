@@ -4,22 +4,18 @@
  * Alibaba's units (seconds, on/off) to the data plane's (milliseconds, booleans).
  */
 import { memberKey, type BackendMember } from '../domain/model.js'
-import type { Listener, ListenerAttributes } from '../domain/listener.js'
+import type { Listener } from '../domain/listener.js'
+import { effectiveAttributes, type EffectiveAttributes } from '../domain/listener-defaults.js'
 import type { DataplaneRows, ServerLocation } from '../store/repository.js'
 import type { BackendTarget, DataplaneSnapshot, HealthCheckSpec, HttpOptions, ListenerSpec } from './snapshot.js'
 
-// Alibaba's documented defaults where an attribute was never set (contract §2.3).
 const SECONDS = 1000
-const DEFAULT_CONNECT_TIMEOUT_S = 5
-const DEFAULT_ESTABLISHED_TIMEOUT_S = 900
-const DEFAULT_UDP_FLOW_IDLE_S = 90
-const DEFAULT_HEALTH_INTERVAL_S = 2
-const DEFAULT_HEALTH_TIMEOUT_S = 5
-const DEFAULT_THRESHOLD = 3
-const DEFAULT_DRAIN_TIMEOUT_S = 300
-const DEFAULT_IDLE_TIMEOUT_S = 15
-const DEFAULT_REQUEST_TIMEOUT_S = 60
-const DEFAULT_COOKIE_TIMEOUT_S = 1000
+// Connecting to a backend: not a listener attribute in the API.
+const CONNECT_TIMEOUT_S = 5
+// UDP listeners have no EstablishedTimeout; a flow idle this long is forgotten.
+const UDP_FLOW_IDLE_S = 90
+// Insert-cookie lifetime when a listener sets none.
+const COOKIE_TIMEOUT_S = 1000
 
 export const listenerKey = (l: Pick<Listener, 'loadBalancerId' | 'protocol' | 'port'>): string =>
   `${l.loadBalancerId}/${l.protocol}/${l.port}`
@@ -43,8 +39,9 @@ function toSpec(
   members: readonly BackendMember[],
   servers: ReadonlyMap<string, ServerLocation>,
 ): ListenerSpec {
-  const a = listener.attributes
-  const drain = a.connectionDrain === 'on' ? (a.connectionDrainTimeout ?? DEFAULT_DRAIN_TIMEOUT_S) * SECONDS : undefined
+  // The same effective attributes Describe shows: one source of defaults (listener-defaults.ts).
+  const a = effectiveAttributes(listener.protocol, listener.attributes)
+  const drain = a.connectionDrain === 'on' ? a.connectionDrainTimeout * SECONDS : undefined
   return {
     key: listenerKey(listener),
     loadBalancerId: listener.loadBalancerId,
@@ -54,12 +51,9 @@ function toSpec(
     scheduler: listener.scheduler,
     backends: targets(listener, members, servers),
     healthCheck: healthCheck(protocol, a),
-    connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_S * SECONDS,
-    idleTimeoutMs:
-      protocol === 'udp'
-        ? DEFAULT_UDP_FLOW_IDLE_S * SECONDS
-        : (a.establishedTimeout ?? DEFAULT_ESTABLISHED_TIMEOUT_S) * SECONDS,
-    persistenceTimeoutMs: (a.persistenceTimeout ?? 0) * SECONDS,
+    connectTimeoutMs: CONNECT_TIMEOUT_S * SECONDS,
+    idleTimeoutMs: (protocol === 'udp' ? UDP_FLOW_IDLE_S : a.establishedTimeout) * SECONDS,
+    persistenceTimeoutMs: a.persistenceTimeout * SECONDS,
     drainTimeoutMs: drain,
     http: protocol === 'http' ? httpOptions(a) : undefined,
   }
@@ -89,35 +83,34 @@ function targets(
   return out
 }
 
-function healthCheck(protocol: 'tcp' | 'udp' | 'http', a: ListenerAttributes): HealthCheckSpec | undefined {
-  const enabled = protocol === 'http' ? a.healthCheck !== 'off' : (a.healthCheckSwitch ?? a.healthCheck) !== 'off'
-  if (!enabled) return undefined
-  const type = protocol === 'udp' ? 'udp' : protocol === 'http' ? 'http' : (a.healthCheckType ?? 'tcp')
-  const timeout = protocol === 'http' ? a.healthCheckTimeout : a.healthCheckConnectTimeout
-  const codes = (a.healthCheckHttpCode ?? 'http_2xx')
+function healthCheck(protocol: 'tcp' | 'udp' | 'http', a: EffectiveAttributes): HealthCheckSpec | undefined {
+  if (a.healthCheck === 'off') return undefined
+  const type = protocol === 'udp' ? 'udp' : protocol === 'http' ? 'http' : a.healthCheckType === 'http' ? 'http' : 'tcp'
+  const codes = a.healthCheckHttpCode
     .split(',')
     .map((c) => c.trim())
     .filter((c): c is HealthCheckSpec['httpCodes'][number] => /^http_[2-5]xx$/.test(c))
   return {
     type,
-    port: a.healthCheckConnectPort,
-    intervalMs: (a.healthCheckInterval ?? DEFAULT_HEALTH_INTERVAL_S) * SECONDS,
-    timeoutMs: (timeout ?? DEFAULT_HEALTH_TIMEOUT_S) * SECONDS,
-    healthyThreshold: a.healthyThreshold ?? DEFAULT_THRESHOLD,
-    unhealthyThreshold: a.unhealthyThreshold ?? DEFAULT_THRESHOLD,
-    uri: a.healthCheckURI ?? '/',
+    // 0: each member on its own port.
+    port: a.healthCheckConnectPort > 0 ? a.healthCheckConnectPort : undefined,
+    intervalMs: a.healthCheckInterval * SECONDS,
+    timeoutMs: a.healthCheckTimeout * SECONDS,
+    healthyThreshold: a.healthyThreshold,
+    unhealthyThreshold: a.unhealthyThreshold,
+    uri: a.healthCheckURI === '' ? '/' : a.healthCheckURI,
     // `$_ip` means "the backend's own IP" as Host (contract §2.3).
-    domain: a.healthCheckDomain === undefined || a.healthCheckDomain === '$_ip' ? '' : a.healthCheckDomain,
-    method: a.healthCheckMethod?.toLowerCase() === 'get' ? 'get' : 'head',
+    domain: a.healthCheckDomain === '$_ip' ? '' : a.healthCheckDomain,
+    method: a.healthCheckMethod.toLowerCase() === 'get' ? 'get' : 'head',
     httpCodes: codes.length === 0 ? ['http_2xx'] : codes,
-    request: a.healthCheckReq ?? '',
-    expect: a.healthCheckExp ?? '',
+    request: a.healthCheckReq,
+    expect: a.healthCheckExp,
   }
 }
 
-function httpOptions(a: ListenerAttributes): HttpOptions {
+function httpOptions(a: EffectiveAttributes): HttpOptions {
   return {
-    xForwardedFor: a.xForwardedFor !== 'off',
+    xForwardedFor: a.xForwardedFor === 'on',
     xForwardedProto: a.xForwardedForProto === 'on',
     xForwardedSlbId: a.xForwardedForSlbId === 'on',
     xForwardedSlbIp: a.xForwardedForSlbIp === 'on',
@@ -126,12 +119,12 @@ function httpOptions(a: ListenerAttributes): HttpOptions {
     stickySession:
       a.stickySession === 'on'
         ? {
-            type: a.stickySessionType ?? 'insert',
-            cookieTimeoutSeconds: a.cookieTimeout ?? DEFAULT_COOKIE_TIMEOUT_S,
-            cookie: a.cookie ?? '',
+            type: a.stickySessionType === 'server' ? 'server' : 'insert',
+            cookieTimeoutSeconds: a.cookieTimeout > 0 ? a.cookieTimeout : COOKIE_TIMEOUT_S,
+            cookie: a.cookie,
           }
         : undefined,
-    idleTimeoutMs: (a.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_S) * SECONDS,
-    requestTimeoutMs: (a.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_S) * SECONDS,
+    idleTimeoutMs: a.idleTimeout * SECONDS,
+    requestTimeoutMs: a.requestTimeout * SECONDS,
   }
 }

@@ -5,6 +5,7 @@ import type { Scope } from '../domain/scope.js'
 import type { SqlDialect } from './dialect.js'
 import { migrateToLatest } from './migrate.js'
 import { readDataplane } from './dataplane-rows.js'
+import { NonceLog } from './nonce-log.js'
 import type { DataplaneRows, Repositories, Store, WriteOptions } from './repository.js'
 import type { Executor } from './repos/executor.js'
 import { num } from './repos/executor.js'
@@ -38,9 +39,12 @@ export class KyselyStore implements Store {
   /** Keys are read on every request; a change to a key takes effect within KEY_CACHE_MS. */
   readonly #keys = new Map<string, { key: AccessKey; until: number }>()
 
+  readonly #nonces: NonceLog
+
   private constructor(db: Kysely<Database>, dialect: SqlDialect) {
     this.#db = db
     this.#dialect = dialect
+    this.#nonces = new NonceLog(db)
   }
 
   /** Migrates the database to the latest version and returns the store on it. */
@@ -158,17 +162,12 @@ export class KyselyStore implements Store {
     return num(row.n)
   }
 
-  async claimNonce(accessKeyId: string, nonce: string, expiresAt: number): Promise<boolean> {
-    const result = await this.#db
-      .insertInto('nonces')
-      .values({ access_key_id: accessKeyId, nonce, expires_at: expiresAt })
-      .onConflict((oc) => oc.columns(['access_key_id', 'nonce']).doNothing())
-      .executeTakeFirst()
-    return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1
+  claimNonce(accessKeyId: string, nonce: string, expiresAt: number): Promise<boolean> {
+    return this.#nonces.claim(accessKeyId, nonce, expiresAt)
   }
 
-  async purgeNonces(now: number): Promise<void> {
-    await this.#db.deleteFrom('nonces').where('expires_at', '<', now).execute()
+  purgeNonces(now: number): Promise<void> {
+    return this.#nonces.purge(now)
   }
 
   async close(): Promise<void> {

@@ -213,6 +213,8 @@ export async function startHttpBackend(t: Hook, address: string, name: string): 
         res.end(echo())
     }
   })
+  // Idle connections stay open as long as nginx keeps them (75 s), longer than any test waits.
+  server.keepAliveTimeout = 75_000
   server.on('connection', (socket: net.Socket) => {
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))

@@ -3,6 +3,7 @@
  * DescribeLoadBalancerAttribute body, each from the domain record (contract §2.2).
  */
 import { createHash } from 'node:crypto'
+import type { ListenerPortsOf } from '../listeners.js'
 import type { Output } from '../../api/spec/dsl.js'
 import type { CreateLoadBalancer, loadBalancerAttribute, loadBalancerItem } from '../../api/spec/load-balancers.js'
 import type { BackendMember, LoadBalancer, Tag } from '../../domain/model.js'
@@ -99,8 +100,14 @@ export interface DefaultGroup {
   readonly vpcIds: ReadonlyMap<string, string>
 }
 
-export const presentAttribute = (lb: LoadBalancer, tags: readonly Tag[], backends: DefaultGroup): Attribute => ({
-  ...common(lb),
+export const presentAttribute = (
+  lb: LoadBalancer,
+  tags: readonly Tag[],
+  backends: DefaultGroup,
+  listeners: ListenerPortsOf,
+): Attribute =>
+  // Object.assign, not a spread of common(): this object has ~60 fields and is built on every read.
+  Object.assign(common(lb), {
   InternetChargeType: lb.internetChargeType,
   CreateTime: secondsTime(lb.createdAt),
   EndTime: secondsTime(NEVER),
@@ -123,11 +130,8 @@ export const presentAttribute = (lb: LoadBalancer, tags: readonly Tag[], backend
   ReservedInfoBandwidth: '',
   ReservedInfoActiveTime: '',
   Labels: [],
-  // Listeners are not implemented yet; clients need the lists present (contract §0.6), so they are empty.
-  ListenerPorts: [],
-  ListenerPortsAndProtocol: [],
-  ListenerPortsAndProtocal: [],
+  ...listeners,
   // The default server group only (contract §2.2); Terraform rebuilds alicloud_slb_backend_server from it.
   BackendServers: backends.members.map((m) => presentDescribed(m, backends.vpcIds)),
   Tags: tags.map(presentTag),
-})
+  })

@@ -500,12 +500,12 @@ function onResponseEnd(this: Answer): void {
 
 function onResponseError(this: Answer): void {
   const ex = this[kExchange]
-  if (!ex.abandoned) ex.cut()
+  if (!ex.abandoned && !ex.done) ex.cut()
 }
 
 function onUpstreamError(this: Upward): void {
   const ex = this[kExchange]
-  if (ex.abandoned || ex.upward !== this) return
+  if (ex.abandoned || ex.done || ex.upward !== this) return
   if (ex.answer !== undefined) {
     ex.cut()
     return
@@ -603,7 +603,9 @@ class Forwarder {
     this.#insert = sticky?.type === 'insert'
     const cookieName = sticky === undefined ? '' : sticky.type === 'insert' ? INSERT_COOKIE : sticky.cookie
     this.#cookiePrefix = cookieName === '' ? '' : `${cookieName}=`
-    this.#cookieMaxAge = sticky === undefined ? '' : String(sticky.cookieTimeoutSeconds)
+    // CookieTimeout is 1–86400 (contract §2.3); anything else makes a session cookie.
+    const maxAge = sticky?.cookieTimeoutSeconds ?? 0
+    this.#cookieMaxAge = maxAge > 0 ? `; Max-Age=${maxAge}` : ''
     this.#insertCookies.clear()
     // Every member's token is known up front, so a cookie from before a restart still finds it.
     if (this.#insert) for (const target of spec.backends) this.#tokenOf(target.id)
@@ -842,7 +844,7 @@ class Forwarder {
   #insertCookie(backendId: string): string {
     let cookie = this.#insertCookies.get(backendId)
     if (cookie === undefined) {
-      cookie = `${INSERT_COOKIE}=${this.#tokenOf(backendId)}; Max-Age=${this.#cookieMaxAge}; Path=/`
+      cookie = `${INSERT_COOKIE}=${this.#tokenOf(backendId)}${this.#cookieMaxAge}; Path=/`
       this.#insertCookies.set(backendId, cookie)
     }
     return cookie

@@ -1,0 +1,80 @@
+/**
+ * Nonce replay protection with group commit: every claim is durable before its request is
+ * answered, but claims that arrive together share one transaction (one WAL commit instead of one
+ * per request). Claims are also remembered in memory, so a replay within this process is refused
+ * without touching the database.
+ */
+import type { Kysely } from 'kysely'
+import type { Database } from './schema.js'
+
+interface Claim {
+  readonly accessKeyId: string
+  readonly nonce: string
+  readonly expiresAt: number
+  readonly resolve: (fresh: boolean) => void
+  readonly reject: (err: unknown) => void
+}
+
+// Beyond this many remembered nonces the oldest are forgotten; the database still refuses them.
+const MEMORY_LIMIT = 200_000
+
+export class NonceLog {
+  readonly #db: Kysely<Database>
+  readonly #seen = new Map<string, number>()
+  #pending: Claim[] = []
+  #scheduled = false
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db
+  }
+
+  /** Resolves true when the nonce is new for this key (now recorded), false for a replay. */
+  claim(accessKeyId: string, nonce: string, expiresAt: number): Promise<boolean> {
+    const key = `${accessKeyId}\n${nonce}`
+    const known = this.#seen.get(key)
+    if (known !== undefined && known >= Date.now()) return Promise.resolve(false)
+    this.#remember(key, expiresAt)
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ accessKeyId, nonce, expiresAt, resolve, reject })
+      if (!this.#scheduled) {
+        this.#scheduled = true
+        setImmediate(() => void this.#flush())
+      }
+    })
+  }
+
+  async purge(now: number): Promise<void> {
+    for (const [key, expiresAt] of this.#seen) if (expiresAt < now) this.#seen.delete(key)
+    await this.#db.deleteFrom('nonces').where('expires_at', '<', now).execute()
+  }
+
+  #remember(key: string, expiresAt: number): void {
+    if (this.#seen.size >= MEMORY_LIMIT) this.#seen.delete(this.#seen.keys().next().value as string)
+    this.#seen.set(key, expiresAt)
+  }
+
+  async #flush(): Promise<void> {
+    const batch = this.#pending
+    this.#pending = []
+    this.#scheduled = false
+    try {
+      const fresh = await this.#db.transaction().execute(async (trx) => {
+        const out: boolean[] = []
+        for (const c of batch) {
+          const result = await trx
+            .insertInto('nonces')
+            .values({ access_key_id: c.accessKeyId, nonce: c.nonce, expires_at: c.expiresAt })
+            .onConflict((oc) => oc.columns(['access_key_id', 'nonce']).doNothing())
+            .executeTakeFirst()
+          out.push(Number(result.numInsertedOrUpdatedRows ?? 0n) === 1)
+        }
+        return out
+      })
+      batch.forEach((c, i) => c.resolve(fresh[i] ?? false))
+    } catch (err) {
+      // Not recorded, so not remembered either: the client may retry with the same nonce.
+      for (const c of batch) this.#seen.delete(`${c.accessKeyId}\n${c.nonce}`)
+      for (const c of batch) c.reject(err)
+    }
+  }
+}
