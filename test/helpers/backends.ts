@@ -72,8 +72,8 @@ export interface UdpBackend {
   close(): Promise<void>
 }
 
-/** A UDP backend that answers each datagram with `${name}:${payload}`. */
-export async function startUdpBackend(t: Hook, address: string, name: string): Promise<UdpBackend> {
+/** A UDP backend that answers each datagram with `${name}:${payload}`; on `port`, or any free one. */
+export async function startUdpBackend(t: Hook, address: string, name: string, port = 0): Promise<UdpBackend> {
   const socket = dgram.createSocket('udp4')
   const peers = new Set<string>()
   let datagrams = 0
@@ -84,9 +84,9 @@ export async function startUdpBackend(t: Hook, address: string, name: string): P
   })
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject)
-    socket.bind(0, address, () => resolve())
+    socket.bind(port, address, () => resolve())
   })
-  const port = socket.address().port
+  const bound = socket.address().port
   let closing: Promise<void> | undefined
   const close = (): Promise<void> => {
     closing ??= new Promise<void>((resolve) => socket.close(() => resolve()))
@@ -96,7 +96,7 @@ export async function startUdpBackend(t: Hook, address: string, name: string): P
   return {
     name,
     address,
-    port,
+    port: bound,
     peers,
     get datagrams() {
       return datagrams
