@@ -1,11 +1,12 @@
 /**
  * The load-generator child: N keep-alive connections issuing signed V1 GETs back to back, one in
- * flight per connection, each with a fresh nonce; reports throughput, latency and errors to its parent.
+ * flight per connection, each with a fresh nonce (optionally each cycling through its own sequence of
+ * actions); reports throughput, latency and errors to its parent.
  */
 import { Agent, request } from 'node:http'
-import { createHistogram } from 'node:perf_hooks'
-import type { GeneratorMessage, LoadJob, LoadResult } from './load-protocol.js'
-import { fillTemplate, signedQuery } from './signed-request.js'
+import { createHistogram, type RecordableHistogram } from 'node:perf_hooks'
+import type { ActionResult, GeneratorMessage, LatencySummary, LoadJob, LoadResult } from './load-protocol.js'
+import { fillTemplate, signedQuery, type RequestTemplate } from './signed-request.js'
 
 const MAX_ERROR_SAMPLES = 5
 // Past this the run is broken anyway; the parent kills us later if we hang.
@@ -31,10 +32,20 @@ async function run(job: LoadJob): Promise<LoadResult> {
     if (errorSamples.length < MAX_ERROR_SAMPLES) errorSamples.push(what.slice(0, 300))
   }
 
-  const once = (): Promise<void> =>
+  const perAction = new Map<string, { histogram: RecordableHistogram; requests: number; errors: number }>()
+  const actionStats = (action: string) => {
+    let stats = perAction.get(action)
+    if (stats === undefined) {
+      stats = { histogram: createHistogram(), requests: 0, errors: 0 }
+      perAction.set(action, stats)
+    }
+    return stats
+  }
+
+  const once = (template: RequestTemplate): Promise<void> =>
     new Promise((resolve) => {
       const n = counter++
-      const { action, version, params } = job.template
+      const { action, version, params } = template
       const path = '/' + signedQuery(job.key, action, version, fillTemplate(params, n))
       const started = process.hrtime.bigint()
       const req = request({ agent, host: job.host, port: job.port, path, method: 'GET' }, (res) => {
@@ -45,9 +56,17 @@ async function run(job: LoadJob): Promise<LoadResult> {
           totalRequests += 1
           // Throughput counts completions inside the window.
           if (measuring) {
+            const elapsed = process.hrtime.bigint() - started
             requests += 1
-            histogram.record(process.hrtime.bigint() - started)
-            if (res.statusCode !== 200 || body.includes('"Code"')) recordError(`HTTP ${res.statusCode} ${body}`)
+            histogram.record(elapsed)
+            const failed = res.statusCode !== 200 || body.includes('"Code"')
+            if (failed) recordError(`HTTP ${res.statusCode} ${body}`)
+            if (job.sequences !== undefined) {
+              const stats = actionStats(action)
+              stats.requests += 1
+              stats.histogram.record(elapsed)
+              if (failed) stats.errors += 1
+            }
           }
           resolve()
         })
@@ -65,8 +84,10 @@ async function run(job: LoadJob): Promise<LoadResult> {
     })
 
   let stop = false
-  const worker = async (): Promise<void> => {
-    while (!stop) await once()
+  // A sequence is finished before stopping: Add without its Remove would break the next run.
+  const worker = async (_: unknown, i: number): Promise<void> => {
+    const sequence = job.sequences === undefined ? [job.template] : job.sequences[i % job.sequences.length]!
+    for (let step = 0; !stop || step !== 0; step = (step + 1) % sequence.length) await once(sequence[step]!)
   }
   const workers = Array.from({ length: job.connections }, worker)
 
@@ -86,6 +107,17 @@ async function run(job: LoadJob): Promise<LoadResult> {
   agent.destroy()
 
   const ms = (ns: number): number => ns / 1e6
+  const summary = (h: RecordableHistogram): LatencySummary => ({
+    p50Ms: ms(h.percentile(50)),
+    p90Ms: ms(h.percentile(90)),
+    p99Ms: ms(h.percentile(99)),
+    maxMs: ms(h.max),
+    meanMs: ms(h.mean),
+  })
+  const byAction: Record<string, ActionResult> = {}
+  for (const [action, stats] of perAction) {
+    byAction[action] = { requests: stats.requests, errors: stats.errors, latency: summary(stats.histogram) }
+  }
   return {
     requests,
     totalRequests,
@@ -93,14 +125,9 @@ async function run(job: LoadJob): Promise<LoadResult> {
     errorSamples,
     seconds,
     requestsPerSecond: requests / seconds,
-    latency: {
-      p50Ms: ms(histogram.percentile(50)),
-      p90Ms: ms(histogram.percentile(90)),
-      p99Ms: ms(histogram.percentile(99)),
-      maxMs: ms(histogram.max),
-      meanMs: ms(histogram.mean),
-    },
+    latency: summary(histogram),
     generatorCpuPercent: ((cpu.user + cpu.system) / 1e6 / seconds) * 100,
+    ...(job.sequences === undefined ? {} : { byAction }),
   }
 }
 

@@ -13,6 +13,11 @@ export interface LoadJob {
   readonly durationMs: number
   /** First value of `{n}`, so every run writes values no earlier run wrote. */
   readonly counterStart: number
+  /**
+   * When set, connection i cycles through `sequences[i % length]` instead of repeating `template`,
+   * and stops only at the end of a cycle, so the next run starts from the same state.
+   */
+  readonly sequences?: ReadonlyArray<readonly RequestTemplate[]>
 }
 
 export interface LatencySummary {
@@ -36,6 +41,14 @@ export interface LoadResult {
   readonly latency: LatencySummary
   /** The generator's own CPU over the window, as a percentage of one core. */
   readonly generatorCpuPercent: number
+  /** Per action, when the job ran sequences: requests and latency inside the window. */
+  readonly byAction?: Readonly<Record<string, ActionResult>>
+}
+
+export interface ActionResult {
+  readonly requests: number
+  readonly errors: number
+  readonly latency: LatencySummary
 }
 
 /** Generator → parent. `measuring`/`measured` bracket the window so the parent can sample server CPU. */

@@ -155,3 +155,59 @@ test('TCP and UDP listeners split real traffic by weight, follow one call, drain
   const health = await again.call('DescribeHealthStatus', { LoadBalancerId: lbId, ListenerPort: tcpPort })
   assert.ok(health['BackendServers']['BackendServer'].every((b: any) => b.ServerHealthStatus === 'unavailable'))
 })
+
+test('a killed backend turns abnormal in DescribeHealthStatus, gets no traffic, and comes back', async (t) => {
+  const s = await startTestServer(t)
+  const api = popCore(s, 'GET')
+  const ips = ['127.2.9.12', '127.2.9.13']
+  const backends = [await startTcpBackend(t, ips[0]!, 'a'), await startTcpBackend(t, ips[1]!, 'b')]
+  const ids: string[] = []
+  for (const ip of ips) ids.push(await runInstance(api, ip))
+  const lb = await api.call('CreateLoadBalancer', { RegionId: REGION })
+  const lbId = lb['LoadBalancerId'] as string
+  const address = lb['Address'] as string
+  const group = await api.call('CreateVServerGroup', {
+    RegionId: REGION,
+    LoadBalancerId: lbId,
+    BackendServers: JSON.stringify(ids.map((id, i) => ({ ServerId: id, Port: backends[i]!.port, Weight: 100 }))),
+  })
+  const port = await freePort(address, 'tcp')
+  await api.call('CreateLoadBalancerTCPListener', {
+    RegionId: REGION,
+    LoadBalancerId: lbId,
+    ListenerPort: port,
+    VServerGroupId: group['VServerGroupId'],
+    HealthCheckSwitch: 'on',
+    HealthCheckInterval: 1,
+    HealthyThreshold: 2,
+    UnhealthyThreshold: 2,
+    HealthCheckConnectTimeout: 1,
+  })
+  await api.call('StartLoadBalancerListener', { RegionId: REGION, LoadBalancerId: lbId, ListenerPort: port })
+
+  const statusOf = async (): Promise<Record<string, string>> => {
+    const res = await api.call('DescribeHealthStatus', { LoadBalancerId: lbId, ListenerPort: port })
+    return Object.fromEntries(res['BackendServers']['BackendServer'].map((b: any) => [b.ServerId, b.ServerHealthStatus]))
+  }
+  const waitFor = async (want: Record<string, string>): Promise<void> => {
+    const deadline = Date.now() + 15_000
+    for (;;) {
+      const now = await statusOf()
+      if (JSON.stringify(now) === JSON.stringify(want)) return
+      if (Date.now() > deadline) assert.deepEqual(now, want)
+      await new Promise((r) => setTimeout(r, 200))
+    }
+  }
+  await waitFor({ [ids[0]!]: 'normal', [ids[1]!]: 'normal' })
+
+  // Kill b: after UnhealthyThreshold failed probes it is abnormal and every new connection goes to a.
+  const bPort = backends[1]!.port
+  await backends[1]!.close()
+  await waitFor({ [ids[0]!]: 'normal', [ids[1]!]: 'abnormal' })
+  assert.deepEqual(Object.fromEntries(await tcpSplit(t, address, port, 10)), { a: 10 })
+
+  // b comes back on the same port: normal again after HealthyThreshold probes, and it gets traffic.
+  await startTcpBackend(t, ips[1]!, 'b', bPort)
+  await waitFor({ [ids[0]!]: 'normal', [ids[1]!]: 'normal' })
+  assert.deepEqual(Object.fromEntries(await tcpSplit(t, address, port, 10)), { a: 5, b: 5 })
+})

@@ -23,7 +23,7 @@ export interface TcpBackend {
  * A TCP backend that writes `${name}\n` when a connection opens, then echoes every byte. When the
  * client half-closes it still sends the rest and a last `bye\n` a moment later, then ends its side.
  */
-export async function startTcpBackend(t: Hook, address: string, name: string): Promise<TcpBackend> {
+export async function startTcpBackend(t: Hook, address: string, name: string, port = 0): Promise<TcpBackend> {
   const sockets = new Set<net.Socket>()
   let accepted = 0
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
@@ -39,9 +39,9 @@ export async function startTcpBackend(t: Hook, address: string, name: string): P
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(0, address, () => resolve())
+    server.listen(port, address, () => resolve())
   })
-  const port = (server.address() as net.AddressInfo).port
+  const bound = (server.address() as net.AddressInfo).port
   let closing: Promise<void> | undefined
   const close = (): Promise<void> => {
     closing ??= new Promise<void>((resolve) => {
@@ -54,7 +54,7 @@ export async function startTcpBackend(t: Hook, address: string, name: string): P
   return {
     name,
     address,
-    port,
+    port: bound,
     get accepted() {
       return accepted
     },
