@@ -25,6 +25,8 @@ export interface Config {
   readonly listen: { readonly host: string; readonly port: number }
   /** Where SQLite and the credentials file live; undefined keeps everything in memory (tests). */
   readonly dataDir: string | undefined
+  /** A postgres:// URL to keep the state in PostgreSQL; undefined keeps it in SQLite under dataDir. */
+  readonly store: string | undefined
   /** Addresses handed to load balancers (loopback by default, which Linux binds without set-up). */
   readonly addressPool: Ipv4Pool
   /** Private addresses handed to ECS instances and ENIs created without one. */
@@ -44,6 +46,7 @@ export interface Config {
 export const DEFAULTS: Config = Object.freeze({
   listen: Object.freeze({ host: '127.0.0.1', port: 9515 }),
   dataDir: '.openslb',
+  store: undefined,
   addressPool: parsePool('127.1.0.0/16'),
   instancePool: parsePool('127.2.0.0/16'),
   logLevel: 'info',
@@ -80,6 +83,15 @@ const pool = (flag: string, text: string): Ipv4Pool => {
   }
 }
 
+// `sqlite` (or nothing) is the embedded default; anything else must be a PostgreSQL URL.
+const storeUrl = (text: string | undefined): string | undefined => {
+  if (text === undefined || text === '' || text === 'sqlite') return undefined
+  if (!/^postgres(ql)?:\/\/./i.test(text)) {
+    throw new ConfigError('invalid --store: expected sqlite or postgres://user:password@host:port/database')
+  }
+  return text
+}
+
 const positiveInt = (flag: string, text: string): number => {
   const n = Number(text)
   if (!Number.isSafeInteger(n) || n < 1) throw new ConfigError(`invalid ${flag}: ${text}`)
@@ -95,6 +107,7 @@ export function configFromArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     options: {
       listen: { type: 'string' },
       'data-dir': { type: 'string' },
+      store: { type: 'string' },
       'address-pool': { type: 'string' },
       'instance-pool': { type: 'string' },
       'log-level': { type: 'string' },
@@ -115,6 +128,7 @@ export function configFromArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     ...DEFAULTS,
     listen: Object.freeze(listen === undefined ? DEFAULTS.listen : parseListen(listen)),
     dataDir: values['data-dir'] ?? env['OPENSLB_DATA_DIR'] ?? DEFAULTS.dataDir,
+    store: storeUrl(values.store ?? env['OPENSLB_STORE']),
     addressPool: addressPool === undefined ? DEFAULTS.addressPool : pool('--address-pool', addressPool),
     instancePool: instancePool === undefined ? DEFAULTS.instancePool : pool('--instance-pool', instancePool),
     logLevel,

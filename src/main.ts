@@ -2,6 +2,7 @@
  * The composition root: opens the store, ensures the bootstrap key, builds the app and starts
  * listening. Everything a running server is made of is wired here and nowhere else.
  */
+import { mkdirSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { pino, type Logger } from 'pino'
 import { createApp } from './api/app.js'
@@ -14,8 +15,8 @@ import { bootstrapKey, type BootstrapResult } from './credentials.js'
 import { BuiltinDriver } from './dataplane/builtin/builtin-driver.js'
 import type { HealthStatus } from './dataplane/driver.js'
 import { Reconciler } from './dataplane/reconciler.js'
-import { KyselyStore } from './store/kysely-store.js'
-import { openSqlite } from './store/sqlite.js'
+import type { KyselyStore } from './store/kysely-store.js'
+import { openStore } from './store/open.js'
 
 export const VERSION = '0.1.0'
 
@@ -42,7 +43,11 @@ const NONCE_PURGE_MS = 60_000
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: config.logLevel })
   const now = options.now ?? Date.now
-  const store = await KyselyStore.open(openSqlite(config.dataDir), 'sqlite')
+  const store = await openStore(config, {
+    onPoolError: (err) => logger.warn({ err }, 'an idle PostgreSQL connection failed; the pool replaces it'),
+  })
+  // SQLite made the data directory; with PostgreSQL it holds only the credentials file.
+  if (config.dataDir !== undefined) mkdirSync(config.dataDir, { recursive: true })
   const bootstrap = await bootstrapKey(store, config.dataDir, options.env ?? process.env)
   const startedAt = now()
 

@@ -143,11 +143,11 @@ export async function buildStore(api: Api, spec: StoreSpec): Promise<BuiltStore>
   for (let i = 0; i < background.length; i += MEMBERS_PER_LOAD_BALANCER) {
     chunks.push(background.slice(i, i + MEMBERS_PER_LOAD_BALANCER))
   }
-  await inParallel(chunks, spec.width, async (chunk) => {
+  const groups = await inParallel(chunks, spec.width, async (chunk) => {
     const lb = await createLoadBalancer(api, 'bench-background')
     const group = await createGroup(api, lb, 'background')
     await addInBatches(api, group, chunk)
-    if (spec.liveBackground) await listen(api, lb, BACKGROUND_LISTENER_PORT, group)
+    return { lb, group }
   })
 
   const connections = Array.from({ length: spec.connections }, (_, c) => c)
@@ -157,10 +157,18 @@ export async function buildStore(api: Api, spec: StoreSpec): Promise<BuiltStore>
     const loopGroupId = await createGroup(api, lb, 'add-remove')
     const setGroupId = await createGroup(api, lb, 'set-weights')
     await addInBatches(api, setGroupId, serverIds)
-    await listen(api, lb, LOOP_LISTENER_PORT, loopGroupId)
-    await listen(api, lb, SET_LISTENER_PORT, setGroupId)
     return { loadBalancerId: lb, loopGroupId, setGroupId, serverIds }
   })
+
+  // Listeners last: filling groups that are already live would cost a data-plane update per call.
+  const listeners = [
+    ...(spec.liveBackground ? groups.map((g) => ({ lb: g.lb, port: BACKGROUND_LISTENER_PORT, group: g.group })) : []),
+    ...loops.flatMap((l) => [
+      { lb: l.loadBalancerId, port: LOOP_LISTENER_PORT, group: l.loopGroupId },
+      { lb: l.loadBalancerId, port: SET_LISTENER_PORT, group: l.setGroupId },
+    ]),
+  ]
+  await inParallel(listeners, spec.width, (l) => listen(api, l.lb, l.port, l.group))
   return { loops, loadBalancers: chunks.length + loops.length, instances: ids.length }
 }
 
@@ -183,21 +191,20 @@ export function addRemoveSequences(loops: readonly LoopGroups[]): RequestTemplat
 
 /**
  * Per connection: SetVServerGroupAttribute of all 20 members' weights, alternating between 0–9 and
- * 10–19 (`{n%10}` and `1{n%10}`), so every call really changes every weight.
+ * 10–19 (`{n%10}`, then `1{n%10}`, filled in by the generator), so every call changes every weight.
  */
 export function setWeightSequences(loops: readonly LoopGroups[]): RequestTemplate[][] {
-  const weights = (prefix: string): string =>
-    JSON.stringify(
-      [...Array(BATCH).keys()].map(() => ({ ServerId: '', Port: BACKEND_PORT, Weight: -1 })),
-    ).replace(/-1/g, `${prefix}{n%10}`)
-  return loops.map((l) => {
-    const set = (prefix: string): RequestTemplate =>
+  // Built as text: the weight is a counter placeholder that becomes a JSON number once filled in.
+  const weighted = (ids: readonly string[], weight: string): string =>
+    `[${ids.map((id) => `{"ServerId":"${id}","Port":${BACKEND_PORT},"Weight":${weight}}`).join(',')}]`
+  return loops.map((l) =>
+    ['{n%10}', '1{n%10}'].map((weight) =>
       template('SetVServerGroupAttribute', {
         VServerGroupId: l.setGroupId,
-        BackendServers: l.serverIds.reduce((json, id) => json.replace('"ServerId":""', `"ServerId":"${id}"`), weights(prefix)),
-      })
-    return [set(''), set('1')]
-  })
+        BackendServers: weighted(l.serverIds, weight),
+      }),
+    ),
+  )
 }
 
 /** Memberships in the store, counted through DescribeVServerGroups on every load balancer. */

@@ -21,6 +21,8 @@ interface ProfileNode {
 
 interface CpuProfile {
   readonly nodes: readonly ProfileNode[]
+  /** Microseconds on the monotonic clock, as `process.hrtime` reads it (Linux: CLOCK_MONOTONIC). */
+  readonly startTime: number
   readonly samples: readonly number[]
   readonly timeDeltas: readonly number[]
 }
@@ -58,6 +60,8 @@ export interface SummaryOptions {
   readonly top?: number
   /** Requests the process served while profiled: adds a µs-per-request column. */
   readonly requests?: number
+  /** Only samples taken in [fromUs, toUs) of the monotonic clock (`process.hrtime.bigint() / 1000n`). */
+  readonly window?: { readonly fromUs: number; readonly toUs: number }
 }
 
 const busyOf = (profile: CpuProfile): number => {
@@ -109,7 +113,11 @@ export function summarizeProfile(file: string, root: string, options: SummaryOpt
   let idle = 0
   let gc = 0
   const { samples, timeDeltas } = profile
+  const window = options.window
+  let at = profile.startTime
   for (let i = 0; i < samples.length; i++) {
+    at += timeDeltas[i] ?? 0
+    if (window !== undefined && (at < window.fromUs || at >= window.toUs)) continue
     // A sample stands for the interval up to the next one.
     const us = timeDeltas[i + 1] ?? timeDeltas[i] ?? 0
     const id = samples[i]!

@@ -12,6 +12,8 @@ export interface Measurement {
   readonly serverUsPerRequest: number
   /** CPU used by everything else on the machine over the window (other processes), % of one core. */
   readonly otherCpuPercent: number
+  /** The measured window on the monotonic clock, to cut a server's CPU profile to it. */
+  readonly window: { readonly fromUs: number; readonly toUs: number }
 }
 
 /** What a run needs besides its counter, which `measure` hands out so no two runs share values. */
@@ -31,6 +33,9 @@ export function measure(root: string, serverPid: number, spec: RunSpec): Promise
     let wall1 = 0
     let machine0 = 0
     let machine1 = 0
+    const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n)
+    let from = 0
+    let to = 0
     const timer = setTimeout(() => {
       void stopChild(child)
       reject(new Error('load generator overran its time limit'))
@@ -40,10 +45,12 @@ export function measure(root: string, serverPid: number, spec: RunSpec): Promise
         cpu0 = cpuSeconds(serverPid)
         machine0 = machineCpuSeconds().busy
         wall0 = performance.now()
+        from = monotonicUs()
       } else if (m.type === 'measured') {
         cpu1 = cpuSeconds(serverPid)
         machine1 = machineCpuSeconds().busy
         wall1 = performance.now()
+        to = monotonicUs()
       } else if (m.type === 'failed') {
         clearTimeout(timer)
         reject(new Error(`load generator failed: ${m.message}`))
@@ -57,6 +64,7 @@ export function measure(root: string, serverPid: number, spec: RunSpec): Promise
           serverCpuPercent: (cpu / seconds) * 100,
           otherCpuPercent: Math.max(0, ((machine1 - machine0 - cpu - generatorCpu) / seconds) * 100),
           serverUsPerRequest: m.result.requests > 0 ? (cpu * 1e6) / m.result.requests : Number.NaN,
+          window: { fromUs: from, toUs: to },
         })
       }
     })

@@ -3,11 +3,13 @@
  * every one of them (and only them) at the end, on an error, or on SIGINT/SIGTERM.
  */
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { get } from 'node:http'
 import { createServer, type AddressInfo } from 'node:net'
 
 const children = new Set<ChildProcess>()
+/** Children that lead their own process group (spawnProgram): a hard kill takes their workers too. */
+const groupLeaders = new Set<ChildProcess>()
 const KILL_GRACE_MS = 3_000
 
 // A child started without an IPC channel (the OpenSLB server) checks its parent and stops itself
@@ -55,11 +57,51 @@ export function spawnNode(
   return { child, output: () => output }
 }
 
+// util-linux's setpriv makes a program get SIGTERM when the benchmark dies, however it dies.
+const SETPRIV = '/usr/bin/setpriv'
+
+/**
+ * Spawns a non-Node program (nginx, HAProxy, wrk, hey) in its own process group, capturing its
+ * output; with setpriv present it is also sent SIGTERM if the benchmark itself dies.
+ */
+export function spawnProgram(
+  command: string,
+  args: readonly string[],
+  options: { readonly cwd: string },
+): SpawnedServer {
+  const [file, argv] = existsSync(SETPRIV)
+    ? [SETPRIV, ['--pdeathsig', 'TERM', '--', command, ...args]]
+    : [command, [...args]]
+  const child = track(spawn(file, argv, { cwd: options.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }))
+  groupLeaders.add(child)
+  child.once('exit', () => groupLeaders.delete(child))
+  let output = ''
+  const keep = (chunk: Buffer): void => {
+    output = (output + chunk.toString('utf8')).slice(-200_000)
+  }
+  child.stdout?.on('data', keep)
+  child.stderr?.on('data', keep)
+  return { child, output: () => output }
+}
+
+/** SIGKILL to the child, and to its whole process group when it leads one. */
+function killHard(child: ChildProcess): void {
+  if (groupLeaders.has(child) && child.pid !== undefined) {
+    try {
+      process.kill(-child.pid, 'SIGKILL')
+      return
+    } catch {
+      // The group is gone already; fall through to the child itself.
+    }
+  }
+  child.kill('SIGKILL')
+}
+
 /** SIGTERM, then SIGKILL after a grace period; resolves when the child has exited. */
 export function stopChild(child: ChildProcess, graceMs = KILL_GRACE_MS): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
   return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs)
+    const timer = setTimeout(() => killHard(child), graceMs)
     child.once('exit', () => {
       clearTimeout(timer)
       resolve()
@@ -74,7 +116,7 @@ export async function stopAll(): Promise<void> {
 
 /** Last resort from an exit handler: no waiting is possible there. */
 export function killAllNow(): void {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) killHard(child)
 }
 
 /** A port the kernel just handed out on 127.0.0.1 (then released for the child to bind). */
@@ -128,4 +170,34 @@ export function machineCpuSeconds(): { busy: number; total: number } {
   const total = ticks.reduce((s, t) => s + t, 0)
   const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0)
   return { busy: (total - idle) / ticksPerSecond, total: total / ticksPerSecond }
+}
+
+/**
+ * CPU seconds of a process and all its descendants (user + system, all threads), including what
+ * the children they have already reaped used, so a load generator that exited between two samples
+ * still counts.
+ */
+export function treeCpuSeconds(pid: number): number {
+  ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
+  let ticks = 0
+  const pending = [pid]
+  const seen = new Set<number>()
+  while (pending.length > 0) {
+    const p = pending.pop()!
+    if (seen.has(p)) continue
+    seen.add(p)
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8')
+      // utime, stime, cutime, cstime are fields 14–17.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])
+      for (const task of readdirSync(`/proc/${p}/task`)) {
+        const text = readFileSync(`/proc/${p}/task/${task}/children`, 'utf8').trim()
+        if (text !== '') for (const child of text.split(' ')) pending.push(Number(child))
+      }
+    } catch {
+      // The process ended while being read: what it used is now in its parent's cutime.
+    }
+  }
+  return ticks / ticksPerSecond
 }

@@ -56,7 +56,7 @@ export async function resolveMembers(
   const eniIds = ids('eni')
   const page = { offset: 0, limit: Math.max(ecsIds.length, eniIds.length, 1) }
   const [instances, enis] = await Promise.all([
-    ecsIds.length === 0 ? undefined : repos.instances.list({ ids: ecsIds }, page),
+    ecsIds.length === 0 ? undefined : repos.instances.byIds(ecsIds).then((items) => ({ items })),
     eniIds.length === 0 ? undefined : repos.networkInterfaces.list({ ids: eniIds }, page),
   ])
   const running = new Set(

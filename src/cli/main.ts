@@ -8,6 +8,7 @@ const USAGE = `usage: openslb <command> [options]
 commands:
   serve   start the API server and data plane
           --listen HOST:PORT (127.0.0.1:9515)  --data-dir DIR (.openslb)
+          --store postgres://USER:PASS@HOST:PORT/DB (sqlite: in the data dir)
           --address-pool CIDR (127.1.0.0/16)   --instance-pool CIDR (127.2.0.0/16)
           --log-level LEVEL (info)             --quota-load-balancers N (60)
           --quota-backend-servers N (200)      --max-backends-per-call N (40)

@@ -1,13 +1,16 @@
 /** `openslb serve`: start the server on the embedded defaults (or the given flags). */
 import { configFromArgs } from '../config.js'
 import { startServer } from '../main.js'
+import { redactedUrl } from '../store/postgres.js'
 
 export async function serve(argv: readonly string[]): Promise<void> {
   const config = configFromArgs(argv)
   const server = await startServer(config)
   const { credentials, generated, file } = server.bootstrap
   const out = process.stdout
-  out.write(`OpenSLB listening on ${server.endpoint} (data: ${config.dataDir ?? 'in memory'}, LB addresses: ${config.addressPool.cidr})\n`)
+  const state =
+    config.store === undefined ? `data: ${config.dataDir ?? 'in memory'}` : `store: ${redactedUrl(config.store)}`
+  out.write(`OpenSLB listening on ${server.endpoint} (${state}, LB addresses: ${config.addressPool.cidr})\n`)
   if (generated) {
     out.write(`Generated the bootstrap AccessKey (shown once${file === undefined ? '' : `; saved to ${file}`}):\n`)
     out.write(`  AccessKeyId:     ${credentials.accessKeyId}\n`)

@@ -6,6 +6,7 @@ import type { SqlDialect } from './dialect.js'
 import { migrateToLatest } from './migrate.js'
 import { readDataplane } from './dataplane-rows.js'
 import { NonceLog } from './nonce-log.js'
+import { lockGeneration, withAccountLock } from './postgres.js'
 import type { DataplaneRows, Repositories, Store, WriteOptions } from './repository.js'
 import type { Executor } from './repos/executor.js'
 import { num } from './repos/executor.js'
@@ -16,6 +17,8 @@ import { KyselyPrivateIps } from './repos/private-ips.js'
 import { KyselyServerGroups } from './repos/server-groups.js'
 import { KyselyListeners } from './repos/listeners.js'
 import { KyselyTags } from './repos/tags.js'
+import { retryConflicts } from './retry.js'
+import { Turns } from './turns.js'
 import type { Database } from './schema.js'
 
 const KEY_CACHE_MS = 5_000
@@ -40,6 +43,8 @@ export class KyselyStore implements Store {
   readonly #keys = new Map<string, { key: AccessKey; until: number }>()
 
   readonly #nonces: NonceLog
+  /** PostgreSQL: one write per account at a time on this node, so few connections wait on its lock. */
+  readonly #turns = new Turns()
 
   private constructor(db: Kysely<Database>, dialect: SqlDialect) {
     this.#db = db
@@ -49,7 +54,11 @@ export class KyselyStore implements Store {
 
   /** Migrates the database to the latest version and returns the store on it. */
   static async open(db: Kysely<Database>, dialect: SqlDialect): Promise<KyselyStore> {
-    const result = await migrateToLatest(db, dialect)
+    // An unreachable PostgreSQL fails here too; its pool must not outlive the failed start.
+    const result = await migrateToLatest(db, dialect).catch(async (err: unknown) => {
+      await db.destroy()
+      throw err
+    })
     if (result.error !== undefined) {
       await db.destroy()
       throw new Error('database migration failed', { cause: result.error })
@@ -67,24 +76,47 @@ export class KyselyStore implements Store {
   }
 
   async read<T>(scope: Scope, fn: (repos: Repositories) => Promise<T>): Promise<T> {
+    // PostgreSQL gives each statement its own snapshot unless a transaction holds one.
+    if (this.#dialect === 'postgres') return this.#snapshot().execute((trx) => fn(repositories(trx, scope)))
     return fn(repositories(this.#db, scope))
   }
 
+  /**
+   * On PostgreSQL transactions interleave, so a write runs SERIALIZABLE: a check-then-write rule
+   * (free address, free port, quota, ClientToken) that a concurrent commit broke aborts with a
+   * serialization failure, and `fn` runs again on the new data. `fn` must therefore touch nothing
+   * but `repos`. Writes of one account queue (on this node, then across nodes), so such retries
+   * come only from other accounts (the shared address pool). SQLite serializes transactions
+   * already; it runs `fn` once.
+   */
   async write<T>(scope: Scope, fn: (repos: Repositories) => Promise<T>, options: WriteOptions = {}): Promise<T> {
-    let generation = 0
-    const result = await this.#db.transaction().execute(async (trx) => {
-      const value = await fn(repositories(trx, scope))
-      const row = await trx
-        .insertInto('change_log')
-        .values({ account_id: scope.accountId, region_id: scope.regionId ?? '', committed_at: Date.now() })
-        .returning('generation')
-        .executeTakeFirstOrThrow()
-      generation = num(row.generation)
-      return value
-    })
+    const postgres = this.#dialect === 'postgres'
+    const once = (db: Kysely<Database>) => {
+      const trx = postgres ? db.transaction().setIsolationLevel('serializable') : db.transaction()
+      return trx.execute(async (trx) => {
+        const value = await fn(repositories(trx, scope))
+        if (postgres) await lockGeneration(trx)
+        const row = await trx
+          .insertInto('change_log')
+          .values({ account_id: scope.accountId, region_id: scope.regionId ?? '', committed_at: Date.now() })
+          .returning('generation')
+          .executeTakeFirstOrThrow()
+        return { value, generation: num(row.generation) }
+      })
+    }
+    const { value, generation } = postgres
+      ? await this.#turns.run(scope.accountId, () =>
+          withAccountLock(this.#db, scope.accountId, (conn) => retryConflicts(() => once(conn))),
+        )
+      : await once(this.#db)
     const affectsDataplane = options.affectsDataplane ?? true
     for (const listener of this.#onCommit) listener(generation, affectsDataplane)
-    return result
+    return value
+  }
+
+  /** A read-only transaction on one snapshot (PostgreSQL). */
+  #snapshot() {
+    return this.#db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only')
   }
 
   async generation(): Promise<number> {
@@ -96,7 +128,9 @@ export class KyselyStore implements Store {
   }
 
   readDataplane(): Promise<DataplaneRows> {
-    return this.#db.transaction().execute((trx) => readDataplane(trx))
+    // One snapshot: the generation read is exactly the one the rows reflect.
+    const trx = this.#dialect === 'postgres' ? this.#snapshot() : this.#db.transaction()
+    return trx.execute((trx) => readDataplane(trx))
   }
 
   async findAccessKey(accessKeyId: string): Promise<AccessKey | undefined> {
@@ -140,7 +174,8 @@ export class KyselyStore implements Store {
         .values({ id: key.accountId, created_at: now })
         .onConflict((oc) => oc.column('id').doNothing())
         .execute()
-      await trx
+      // Nodes sharing one PostgreSQL may bootstrap the same key at the same moment.
+      const inserted = await trx
         .insertInto('access_keys')
         .values({
           access_key_id: key.accessKeyId,
@@ -149,8 +184,9 @@ export class KyselyStore implements Store {
           status: key.status,
           created_at: now,
         })
-        .execute()
-      return true
+        .onConflict((oc) => oc.column('access_key_id').doNothing())
+        .executeTakeFirst()
+      return Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1
     })
   }
 

@@ -4,6 +4,7 @@
  * per request). Claims are also remembered in memory, so a replay within this process is refused
  * without touching the database.
  */
+import { createHash } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Database } from './schema.js'
 
@@ -17,6 +18,11 @@ interface Claim {
 
 // Beyond this many remembered nonces the oldest are forgotten; the database still refuses them.
 const MEMORY_LIMIT = 200_000
+
+// The nonces column is varchar(256), which PostgreSQL enforces; a client may send any length.
+const MAX_STORED = 256
+const stored = (nonce: string): string =>
+  nonce.length <= MAX_STORED ? nonce : `sha256:${createHash('sha256').update(nonce).digest('hex')}`
 
 export class NonceLog {
   readonly #db: Kysely<Database>
@@ -63,7 +69,7 @@ export class NonceLog {
         for (const c of batch) {
           const result = await trx
             .insertInto('nonces')
-            .values({ access_key_id: c.accessKeyId, nonce: c.nonce, expires_at: c.expiresAt })
+            .values({ access_key_id: c.accessKeyId, nonce: stored(c.nonce), expires_at: c.expiresAt })
             .onConflict((oc) => oc.columns(['access_key_id', 'nonce']).doNothing())
             .executeTakeFirst()
           out.push(Number(result.numInsertedOrUpdatedRows ?? 0n) === 1)

@@ -113,6 +113,8 @@ export interface InstanceFilter {
 export interface InstanceRepository {
   insert(instance: Instance): Promise<void>
   get(id: string): Promise<Instance | undefined>
+  /** The instances among `ids` in scope, by primary key (no count, no paging). */
+  byIds(ids: readonly string[]): Promise<Instance[]>
   list(filter: InstanceFilter, page: Page): Promise<Paged<Instance>>
   setStatus(id: string, status: InstanceStatus): Promise<void>
   delete(id: string): Promise<void>

@@ -11,11 +11,10 @@ import { pino } from 'pino'
 import { createApp } from '../../src/api/app.js'
 import { routes } from '../../src/api/routes.js'
 import { DEFAULTS, testConfig } from '../../src/config.js'
-import { KyselyStore } from '../../src/store/kysely-store.js'
-import { openSqlite } from '../../src/store/sqlite.js'
 import { ACCOUNT, KEY_ID, SECRET, SLB_ACTION, json, signedV1 } from '../helpers/app.js'
 import { allClients, callError, ECS, openApi, popCore, type Body, type RpcCaller } from '../helpers/clients.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
+import { openTestStore } from '../helpers/store.js'
 
 const REGION = 'cn-hangzhou'
 const REQUEST_ID = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/
@@ -877,8 +876,7 @@ test('DescribeHealthStatus via clients: a row per listener and member; stopped m
 
 test('DescribeHealthStatus asks the data plane by listener and member key; else unavailable', async (t) => {
   // The data plane is injected, so this one runs the app in process with signed requests.
-  const store = await KyselyStore.open(openSqlite(undefined), 'sqlite')
-  t.after(() => store.close())
+  const store = await openTestStore(t)
   await store.ensureAccessKey({ accessKeyId: KEY_ID, secret: SECRET, accountId: ACCOUNT, status: 'Active' })
   const verdicts = new Map<string, 'normal' | 'abnormal'>()
   const asked: string[] = []

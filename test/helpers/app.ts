@@ -1,5 +1,5 @@
 /**
- * The app without sockets: an in-memory store, a known key and a controllable clock, plus signed
+ * The app without sockets: a fresh store (helpers/store.ts), a known key and a controllable clock, plus signed
  * V1 / V3 request builders for injecting requests straight into the pipeline.
  */
 import { createHash, randomUUID } from 'node:crypto'
@@ -11,8 +11,8 @@ import type { RawRequest } from '../../src/api/protocol/decode.js'
 import type { RouteTable } from '../../src/api/route.js'
 import { routes } from '../../src/api/routes.js'
 import { testConfig, type Config } from '../../src/config.js'
-import { KyselyStore } from '../../src/store/kysely-store.js'
-import { openSqlite } from '../../src/store/sqlite.js'
+import type { KyselyStore } from '../../src/store/kysely-store.js'
+import { openTestStore } from './store.js'
 
 export const KEY_ID = 'LTAIinjectkey'
 export const SECRET = 'inject-secret'
@@ -30,8 +30,7 @@ export async function makeApp(
   t: { after(fn: () => unknown): void },
   options: { config?: Partial<Config>; routes?: RouteTable } = {},
 ): Promise<TestApp> {
-  const store = await KyselyStore.open(openSqlite(undefined), 'sqlite')
-  t.after(() => store.close())
+  const store = await openTestStore(t)
   await store.ensureAccessKey({ accessKeyId: KEY_ID, secret: SECRET, accountId: ACCOUNT, status: 'Active' })
   const logged: Array<Record<string, unknown>> = []
   const logger = pino(

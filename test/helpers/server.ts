@@ -1,4 +1,7 @@
-/** Starts a real OpenSLB server on loopback for a test, and stops it when the test ends. */
+/**
+ * Starts a real OpenSLB server on loopback for a test, and stops it when the test ends. It stores
+ * its state on the engine OPENSLB_TEST_STORE names (helpers/store.ts).
+ */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,6 +9,7 @@ import type { TestContext } from 'node:test'
 import { pino } from 'pino'
 import { testConfig, type Config } from '../../src/config.js'
 import { startServer, type RunningServer } from '../../src/main.js'
+import { leaseTestStore } from './store.js'
 
 export interface TestServer {
   readonly server: RunningServer
@@ -21,7 +25,7 @@ type Hook = Pick<TestContext, 'after'> | { after(fn: () => unknown): void }
 
 export interface TestServerOptions {
   readonly config?: Partial<Config>
-  /** Keep state on disk in this directory (restart tests); default: in memory. */
+  /** Keep state in this directory (restart tests; on PostgreSQL, one schema per directory); default: in memory. */
   readonly dataDir?: string
   readonly accessKeyId?: string
   readonly accessKeySecret?: string
@@ -34,13 +38,25 @@ export async function startTestServer(t: Hook, options: TestServerOptions = {}):
   counter += 1
   const accessKeyId = options.accessKeyId ?? `LTAItest${process.pid}x${counter}`
   const accessKeySecret = options.accessKeySecret ?? `secret-${process.pid}-${counter}`
-  const config = testConfig({ listen: { host: '127.0.0.1', port: 0 }, dataDir: options.dataDir, ...options.config })
+  const lease = await leaseTestStore(t, options.dataDir)
+  const config = testConfig({
+    listen: { host: '127.0.0.1', port: 0 },
+    dataDir: options.dataDir,
+    store: lease.store,
+    ...options.config,
+  })
   const server = await startServer(config, {
     env: { OPENSLB_ACCESS_KEY_ID: accessKeyId, OPENSLB_ACCESS_KEY_SECRET: accessKeySecret },
     logger: pino({ level: 'silent' }),
     ...(options.now === undefined ? {} : { now: options.now }),
+  }).catch(async (err: unknown) => {
+    await lease.release()
+    throw err
   })
-  t.after(() => server.close())
+  t.after(async () => {
+    await server.close()
+    await lease.release()
+  })
   return {
     server,
     endpoint: server.endpoint,

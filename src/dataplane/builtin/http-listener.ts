@@ -6,6 +6,8 @@
 import { createHash } from 'node:crypto'
 import { Agent, createServer, request } from 'node:http'
 import type { ClientRequest, IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
 import type { BackendPool, Closable, PickedBackend } from './backend-pool.js'
 import { createPool, updatePool } from './listener.js'
 import type { HealthMonitor, ListenerDeps, RunningListener } from './listener.js'
@@ -26,6 +28,10 @@ const MAX_SERVER_COOKIE_MS = 86_400_000
 /** Idle keep-alive connections kept per backend, and how long one may sit idle. */
 const MAX_FREE_SOCKETS = 256
 const UPSTREAM_IDLE_MS = 15_000
+/** Close a pooled connection this long before the backend's announced Keep-Alive timeout, as Node does. */
+const UPSTREAM_IDLE_MARGIN_MS = 1_000
+/** TCP keep-alive probes on pooled connections start after this idle time (Node's default). */
+const TCP_KEEPALIVE_MS = 1_000
 
 /** What a listener without HTTP options forwards with: Alibaba's defaults (XForwardedFor on). */
 const DEFAULT_HTTP: HttpOptions = {
@@ -98,6 +104,7 @@ function requestHeaderKind(name: string): number {
 }
 
 const SET_COOKIE = 11
+const KEEP_ALIVE = 12
 
 // Transfer-Encoding goes on responses: Node frames the body for the client's own HTTP version.
 function responseHeaderKind(name: string): number {
@@ -109,7 +116,7 @@ function responseHeaderKind(name: string): number {
     case 10:
       if (named(name, 'set-cookie')) return SET_COOKIE
       if (named(name, 'connection')) return CONNECTION
-      return named(name, 'keep-alive') ? DROP : KEEP
+      return named(name, 'keep-alive') ? KEEP_ALIVE : KEEP
     case 16:
       return named(name, 'proxy-connection') ? DROP : KEEP
     case 17:
@@ -131,6 +138,13 @@ function connectionOptions(value: string): string[] | undefined {
     ;(extra ??= []).push(name)
   }
   return extra
+}
+
+/** How long the backend lets a connection idle, from its `Keep-Alive: timeout=N`, less a margin. */
+function idleLimit(keepAlive: string): number {
+  const timeout = /(?:^|[\s,])timeout=(\d+)/i.exec(keepAlive)
+  if (timeout === null) return UPSTREAM_IDLE_MS
+  return Math.max(0, Math.min(Number(timeout[1]) * 1000 - UPSTREAM_IDLE_MARGIN_MS, UPSTREAM_IDLE_MS))
 }
 
 function withoutNames(headers: string[], names: readonly string[]): void {
@@ -211,12 +225,42 @@ function insertToken(backendId: string): string {
   return createHash('sha256').update(backendId).digest('hex').slice(0, 32)
 }
 
+const kIdleSince = Symbol('openslb.http.idleSince')
+const kIdleLimit = Symbol('openslb.http.idleLimit')
+type PooledSocket = Socket & { [kIdleSince]?: number; [kIdleLimit]?: number }
+
+/**
+ * Node's Agent with the forwarder in charge of idle connections: Node's own idle timeout re-arms a
+ * timer twice per request, and its default keepSocketAlive builds every response's header object
+ * to find a Keep-Alive hint the forwarder has already read. The sweep closes what idled too long.
+ */
+class UpstreamAgent extends Agent {
+  override keepSocketAlive(socket: Duplex): boolean {
+    const pooled = socket as PooledSocket
+    if (pooled[kIdleLimit] === 0) return false
+    pooled.setKeepAlive(true, TCP_KEEPALIVE_MS)
+    pooled.unref()
+    return true
+  }
+
+  /** Closes the pooled connections that idled longer than their limit. */
+  closeIdle(now: number): void {
+    const free = this.freeSockets
+    for (const name in free) {
+      for (const socket of free[name] as PooledSocket[]) {
+        const since = (socket[kIdleSince] ??= now)
+        if (now - since >= (socket[kIdleLimit] ?? UPSTREAM_IDLE_MS)) socket.destroy()
+      }
+    }
+  }
+}
+
 /**
  * The pooled keep-alive connections to one backend address. A backend that leaves, drains (weight
  * 0) or moves is retired: its requests in flight finish, then its connections close.
  */
 class Upstream {
-  readonly agent: Agent
+  readonly agent: UpstreamAgent
   readonly address: string
   readonly port: number
   readonly #all: Set<Upstream>
@@ -228,14 +272,12 @@ class Upstream {
     this.port = target.port
     this.#all = all
     all.add(this)
-    // The agent's timeout closes idle pooled sockets (sooner when the backend announces a shorter
-    // Keep-Alive timeout); RequestTimeout is the forwarder's own sweep, which costs no timer per request.
-    this.agent = new Agent({
+    this.agent = new UpstreamAgent({
       keepAlive: true,
+      keepAliveMsecs: TCP_KEEPALIVE_MS,
       noDelay: true,
       maxFreeSockets: MAX_FREE_SOCKETS,
       scheduling: 'lifo',
-      timeout: UPSTREAM_IDLE_MS,
     })
   }
 
@@ -259,6 +301,10 @@ class Upstream {
 }
 
 const kExchange = Symbol('openslb.http.exchange')
+const kBusy = Symbol('openslb.http.busy')
+const kLastRead = Symbol('openslb.http.lastRead')
+/** A client connection: its exchanges in flight and, when none, since when it idles. */
+type ClientSocket = Socket & { [kBusy]: number; [kIdleSince]: number; [kLastRead]: number }
 type Client = IncomingMessage & { [kExchange]: Exchange }
 type Reply = ServerResponse & { [kExchange]: Exchange }
 type Upward = ClientRequest & { [kExchange]: Exchange }
@@ -326,6 +372,7 @@ class Exchange implements Closable {
   readonly forwarder: Forwarder
   readonly req: Client
   readonly res: Reply
+  readonly client: ClientSocket
   readonly picked: PickedBackend
   readonly upstream: Upstream
   readonly release: () => void
@@ -333,6 +380,8 @@ class Exchange implements Closable {
   readonly insertCookie: string
   readonly hasBody: boolean
   readonly started: number
+  /** How long the backend connection may idle in the pool after this response. */
+  idleLimitMs = UPSTREAM_IDLE_MS
   /** When a byte last moved either way (the forwarder's coarse clock). */
   active: number
   upward: Upward | undefined = undefined
@@ -367,6 +416,8 @@ class Exchange implements Closable {
     this.active = now
     this.req[kExchange] = this
     this.res[kExchange] = this
+    this.client = req.socket as ClientSocket
+    this.client[kBusy] += 1
     upstream.inflight += 1
     this.release = picked.track(this)
     picked.addRequest()
@@ -435,6 +486,9 @@ class Exchange implements Closable {
     this.release()
     this.picked.addBytes(this.bytesIn, this.bytesOut)
     this.upstream.done()
+    const client = this.client
+    client[kBusy] -= 1
+    client[kIdleSince] = this.forwarder.clock
   }
 }
 
@@ -495,7 +549,14 @@ function onClientDrain(this: Reply): void {
 }
 
 function onResponseEnd(this: Answer): void {
-  this[kExchange].res.end()
+  const ex = this[kExchange]
+  // The connection goes back to the pool right after this (Node frees it on the next tick).
+  const socket = ex.upward?.socket as PooledSocket | null | undefined
+  if (socket) {
+    socket[kIdleSince] = ex.forwarder.clock
+    socket[kIdleLimit] = ex.idleLimitMs
+  }
+  ex.res.end()
 }
 
 function onResponseError(this: Answer): void {
@@ -549,6 +610,8 @@ class Forwarder {
   #fixed: string[] = []
   #requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS
   #connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS
+  #idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS
+  readonly #clients = new Set<ClientSocket>()
   #sweeper: NodeJS.Timeout | undefined
   #sweepEveryMs = 0
   #head: Exchange | undefined = undefined
@@ -595,6 +658,7 @@ class Forwarder {
     this.#context.destinationPort = spec.port
     this.#requestTimeoutMs = options.requestTimeoutMs > 0 ? options.requestTimeoutMs : DEFAULT_REQUEST_TIMEOUT_MS
     this.#connectTimeoutMs = spec.connectTimeoutMs > 0 ? spec.connectTimeoutMs : DEFAULT_CONNECT_TIMEOUT_MS
+    this.#idleTimeoutMs = options.idleTimeoutMs > 0 ? options.idleTimeoutMs : DEFAULT_IDLE_TIMEOUT_MS
     if (this.#sweeper !== undefined) this.#startSweeper()
 
     const sticky = options.stickySession
@@ -624,6 +688,15 @@ class Forwarder {
 
   start(): void {
     this.#startSweeper()
+  }
+
+  accept = (socket: Socket): void => {
+    const client = socket as ClientSocket
+    client[kBusy] = 0
+    client[kIdleSince] = this.clock
+    client[kLastRead] = 0
+    this.#clients.add(client)
+    client.once('close', () => this.#clients.delete(client))
   }
 
   handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -682,6 +755,9 @@ class Forwarder {
         case CONNECTION:
           connection = connectionOptions(value)
           break
+        case KEEP_ALIVE:
+          exchange.idleLimitMs = idleLimit(value)
+          break
         case SET_COOKIE:
           if (!this.#insert && prefix !== '' && value.startsWith(prefix)) {
             this.#rememberServerCookie(value, exchange.picked.target.id)
@@ -708,6 +784,8 @@ class Forwarder {
   close(): void {
     if (this.#sweeper !== undefined) clearInterval(this.#sweeper)
     this.#sweeper = undefined
+    for (const client of this.#clients) client.destroy()
+    this.#clients.clear()
     for (const upstream of [...this.#allUpstreams]) upstream.destroy()
     this.#upstreams.clear()
     this.#serverCookies.clear()
@@ -798,10 +876,12 @@ class Forwarder {
     this.#tail = exchange
   }
 
-  // One timer per listener enforces RequestTimeout (no byte either way for that long) and the connect
-  // timeout, to within a tenth of the timeout (at most a second) late.
+  // One timer per listener enforces RequestTimeout (no byte either way for that long), the connect
+  // timeout and IdleTimeout, each to within a tenth of it (at most a second) late. Node's own timers
+  // would be re-armed for every request on both sides.
   #startSweeper(): void {
-    const every = Math.min(1000, Math.max(10, Math.floor(Math.min(this.#requestTimeoutMs, this.#connectTimeoutMs) / 10)))
+    const shortest = Math.min(this.#requestTimeoutMs, this.#connectTimeoutMs, this.#idleTimeoutMs)
+    const every = Math.min(1000, Math.max(10, Math.floor(shortest / 10)))
     if (this.#sweeper !== undefined && every === this.#sweepEveryMs) return
     if (this.#sweeper !== undefined) clearInterval(this.#sweeper)
     this.#sweepEveryMs = every
@@ -812,16 +892,30 @@ class Forwarder {
   #sweep = (): void => {
     const now = Date.now()
     this.clock = now
-    const idleLimit = now - this.#requestTimeoutMs
-    const connectLimit = now - this.#connectTimeoutMs
+    const stalledBefore = now - this.#requestTimeoutMs
+    const unconnectedBefore = now - this.#connectTimeoutMs
+    for (const upstream of this.#allUpstreams) upstream.agent.closeIdle(now)
+    // IdleTimeout (contract §2.3): a client connection without a request in flight, from which
+    // nothing arrived for that long, is closed; bytes of a request still arriving count as activity.
+    const idleBefore = now - this.#idleTimeoutMs
+    for (const client of this.#clients) {
+      if (client[kBusy] > 0) continue
+      const read = client.bytesRead
+      if (read !== client[kLastRead]) {
+        client[kLastRead] = read
+        client[kIdleSince] = now
+      } else if (client[kIdleSince] <= idleBefore) {
+        client.destroy()
+      }
+    }
     let exchange = this.#head
     while (exchange !== undefined) {
       const next = exchange.next
       if (!exchange.abandoned) {
-        if (exchange.active <= idleLimit) {
+        if (exchange.active <= stalledBefore) {
           if (exchange.answer === undefined) exchange.fail(504)
           else exchange.cut()
-        } else if (exchange.answer === undefined && exchange.started <= connectLimit) {
+        } else if (exchange.answer === undefined && exchange.started <= unconnectedBefore) {
           // Still no connection to the backend: it refuses silently, as a refusal it is a 502.
           const socket = exchange.upward?.socket
           if (socket === undefined || socket === null || socket.connecting) exchange.fail(502)
@@ -876,7 +970,9 @@ export class HttpListener implements RunningListener {
     this.#spec = spec
     this.#forwarder = new Forwarder(spec, this.pool)
     this.#server = createServer(this.#forwarder.handle)
-    this.#applyIdleTimeout(spec)
+    // IdleTimeout is the forwarder's sweep (Node's keepAliveTimeout re-arms a timer per request).
+    this.#server.keepAliveTimeout = 0
+    this.#server.on('connection', this.#forwarder.accept)
   }
 
   start(): Promise<void> {
@@ -905,7 +1001,6 @@ export class HttpListener implements RunningListener {
     this.#spec = spec
     updatePool(this.pool, spec)
     this.#forwarder.configure(spec)
-    this.#applyIdleTimeout(spec)
     this.#health?.update(spec)
   }
 
@@ -928,12 +1023,5 @@ export class HttpListener implements RunningListener {
       this.#forwarder.close()
     })
     return this.#stopping
-  }
-
-  // IdleTimeout: how long a client's keep-alive connection may wait for its next request (contract
-  // §2.3). Node reads it each time a connection goes idle, so a change reaches the next idle period.
-  #applyIdleTimeout(spec: ListenerSpec): void {
-    const idle = spec.http?.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS
-    this.#server.keepAliveTimeout = idle > 0 ? idle : DEFAULT_IDLE_TIMEOUT_MS
   }
 }

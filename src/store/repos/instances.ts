@@ -71,6 +71,17 @@ export class KyselyInstances implements InstanceRepository {
     return row === undefined ? undefined : toModel(row)
   }
 
+  async byIds(ids: readonly string[]): Promise<Instance[]> {
+    if (ids.length === 0) return []
+    // By primary key alone: with the scope in the WHERE clause SQLite prefers the scope index and
+    // scans the account's instances. The scope is checked on the rows instead.
+    const rows = await this.#db.selectFrom('instances').selectAll().where('id', 'in', ids).execute()
+    return rows
+      .filter((r) => r.account_id === this.#scope.accountId)
+      .filter((r) => this.#scope.regionId === undefined || r.region_id === this.#scope.regionId)
+      .map(toModel)
+  }
+
   async list(filter: InstanceFilter, page: Page): Promise<Paged<Instance>> {
     let q = this.#scoped()
     if (filter.ids !== undefined) q = q.where('id', 'in', [...filter.ids, ''])

@@ -190,7 +190,8 @@ const EQUALS: Array<[keyof LoadBalancerFilter, keyof Row]> = [
 function applyFilter(query: LbQuery, filter: LoadBalancerFilter): LbQuery {
   let q = query
   if (filter.ids !== undefined) q = q.where('load_balancers.id', 'in', [...filter.ids, ''])
-  if (filter.names !== undefined) q = q.where('load_balancers.name', 'in', [...filter.names, '\u0000'])
+  // No name is empty (it starts with a letter); PostgreSQL refuses NUL in text, so '' pads the list.
+  if (filter.names !== undefined) q = q.where('load_balancers.name', 'in', [...filter.names, ''])
   if (filter.addresses !== undefined) q = q.where('load_balancers.address', 'in', [...filter.addresses, ''])
   for (const [key, column] of EQUALS) {
     const v = filter[key]

@@ -173,16 +173,24 @@ export class KyselyServerGroups implements ServerGroupRepository {
   }
 
   async removeMembers(members: readonly BackendMember[]): Promise<void> {
-    for (const m of members) {
-      await this.#db
-        .deleteFrom('backend_servers')
-        .where('group_id', '=', m.groupId)
-        .where('server_id', '=', m.serverId)
-        .where('server_ip', '=', m.serverIp)
-        .where('port', '=', m.port)
-        .where('account_id', '=', this.#scope.accountId)
-        .execute()
-    }
+    if (members.length === 0) return
+    // One statement for the whole batch (up to the per-call limit of members).
+    await this.#db
+      .deleteFrom('backend_servers')
+      .where('account_id', '=', this.#scope.accountId)
+      .where((eb) =>
+        eb.or(
+          members.map((m) =>
+            eb.and([
+              eb('group_id', '=', m.groupId),
+              eb('server_id', '=', m.serverId),
+              eb('server_ip', '=', m.serverIp),
+              eb('port', '=', m.port),
+            ]),
+          ),
+        ),
+      )
+      .execute()
   }
 
   async deleteAllOfLoadBalancer(loadBalancerId: string): Promise<void> {

@@ -96,9 +96,10 @@ function call(spec: ListenerSpec, options: Call = {}): Promise<Reply> {
       const chunks: Buffer[] = []
       res.on('data', (chunk: Buffer) => chunks.push(chunk))
       res.on('error', reject)
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), localPort: req.socket?.localPort }),
-      )
+      res.on('end', () => {
+        const body = Buffer.concat(chunks)
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, localPort: req.socket?.localPort })
+      })
     })
     const body = options.body
     if (body === undefined) req.end()
@@ -210,6 +211,24 @@ test('forwarded headers: X-Forwarded-For appended, the SLB headers exactly when 
   assert.equal(fresh['x-forwarded-for'], '127.0.0.1')
   assert.equal(fresh['x-forwarded-proto'], undefined)
   assert.equal(fresh['slb-id'], undefined)
+})
+
+test('HEAD answers without a body, and the kept-alive connection carries on', async (t) => {
+  const a = await startHttpBackend(t, '127.0.0.2', 'a')
+  const spec = await httpSpec([target('a', a.address, a.port)])
+  await startListener(t, spec)
+  const agent = keepAliveAgent(t)
+  const head = await call(spec, { agent, method: 'HEAD', path: `/download?bytes=1000` })
+  assert.equal(head.status, 200)
+  assert.equal(head.headers['content-length'], '1000')
+  assert.equal(head.body.length, 0)
+  const next = await call(spec, { agent, path: '/download?bytes=1000' })
+  assert.equal(next.localPort, head.localPort)
+  assert.deepEqual(next.body, patternBytes(1000))
+  // A client asking to close gets its answer, then the listener closes the connection.
+  const last = await call(spec, { agent, headers: { Connection: 'close' } })
+  assert.equal(echo(last).backend, 'a')
+  assert.equal(last.headers.connection, 'close')
 })
 
 test('sticky insert: SERVERID set once, followed, and replaced when its backend drains', async (t) => {
@@ -459,6 +478,22 @@ test('update: new weights apply to the very next request on a kept-alive connect
   assert.equal(echo(await call(spec, { agent })).backend, 'a')
   listener.update({ ...spec, backends: [target('a', a.address, a.port, 0), target('b', b.address, b.port)] })
   for (let i = 0; i < 3; i++) assert.equal(echo(await call(spec, { agent })).backend, 'b')
+})
+
+test('IdleTimeout closes an idle client connection, never one with a request in flight', async (t) => {
+  const a = await startHttpBackend(t, '127.0.0.2', 'a')
+  const spec = await httpSpec([target('a', a.address, a.port)], { idleTimeoutMs: 200, requestTimeoutMs: 5_000 })
+  await startListener(t, spec)
+  const agent = keepAliveAgent(t)
+  // The answer takes longer than IdleTimeout: the connection waits for it.
+  const reply = await call(spec, { agent, path: '/slow?ms=600' })
+  assert.equal(echo(reply).backend, 'a')
+  const sockets = Object.values(agent.freeSockets).flat()
+  assert.equal(sockets.length, 1, 'the connection survived its slow request')
+  await withTimeout(
+    new Promise<void>((resolve) => sockets[0]?.once('close', () => resolve())),
+    'idle client connection closed',
+  )
 })
 
 test('stop refuses new connections and closes idle keep-alive ones', async (t) => {

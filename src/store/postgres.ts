@@ -1,0 +1,93 @@
+/**
+ * PostgreSQL under Kysely: a pg Pool from a URL, and the advisory locks only this engine needs —
+ * nodes starting together migrate one at a time, writes of one account queue across nodes, and
+ * generations follow commit order.
+ */
+import pg from 'pg'
+import { Kysely, PostgresDialect, sql } from 'kysely'
+import type { Database } from './schema.js'
+
+// int8 arrives as text by default; counts, epoch milliseconds, positions and generations all stay
+// far below 2^53, so they are numbers here as they are on SQLite.
+const INT8_OID = 20
+const parseInt8 = (text: string): number => Number(text)
+
+// Arbitrary fixed keys in the database's advisory lock space; Kysely's own migrator uses another.
+const MIGRATION_LOCK = 4_711_021_501
+const GENERATION_LOCK = 4_711_021_502
+// Account locks use the two-key form (this class, hash of the account id), a space of their own.
+const ACCOUNT_LOCK_CLASS = 47_110_215
+
+export interface PostgresOptions {
+  /** An idle pooled connection failed (the server restarted, say); the pool replaces it. */
+  readonly onPoolError?: (err: Error) => void
+}
+
+export const isPostgresUrl = (text: string): boolean => /^postgres(ql)?:\/\//i.test(text)
+
+/** The URL without its password, for logs and the start-up banner. */
+export function redactedUrl(url: string): string {
+  try {
+    const u = new URL(url)
+    if (u.password !== '') u.password = '***'
+    return u.toString()
+  } catch {
+    return 'postgres://(unparsable URL)'
+  }
+}
+
+export function openPostgres(url: string, options: PostgresOptions = {}): Kysely<Database> {
+  const types = {
+    getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+      oid === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format),
+  } as pg.CustomTypesConfig
+  const pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: 10_000, types })
+  // Without a listener, an idle connection's error would end the process.
+  pool.on('error', (err) => options.onPoolError?.(err))
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+}
+
+/**
+ * Runs `run` while holding the migration lock on a connection of its own, so that of several nodes
+ * starting at once one migrates and the others find the schema current.
+ */
+export function withMigrationLock<T>(db: Kysely<any>, run: () => Promise<T>): Promise<T> {
+  return db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(${MIGRATION_LOCK})`.execute(conn)
+    try {
+      return await run()
+    } finally {
+      await sql`select pg_advisory_unlock(${MIGRATION_LOCK})`.execute(conn)
+    }
+  })
+}
+
+/**
+ * Runs `run` on one connection while it holds the account's write lock, so writes of one account
+ * queue across nodes instead of aborting each other. The lock is a session lock taken before the
+ * transaction begins: a transaction that waited inside would read a snapshot from before the
+ * previous holder committed, and fail serialization anyway.
+ */
+export function withAccountLock<T>(
+  db: Kysely<Database>,
+  accountId: string,
+  run: (conn: Kysely<Database>) => Promise<T>,
+): Promise<T> {
+  return db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(${ACCOUNT_LOCK_CLASS}, hashtext(${accountId}))`.execute(conn)
+    try {
+      return await run(conn)
+    } finally {
+      await sql`select pg_advisory_unlock(${ACCOUNT_LOCK_CLASS}, hashtext(${accountId}))`.execute(conn)
+    }
+  })
+}
+
+/**
+ * Taken right before the change_log insert and held until commit: a sequence hands out numbers in
+ * insert order, not commit order, and the data plane must never see generation g committed while a
+ * smaller one is still to come (it would skip that change).
+ */
+export async function lockGeneration(trx: Kysely<Database>): Promise<void> {
+  await sql`select pg_advisory_xact_lock(${GENERATION_LOCK})`.execute(trx)
+}
