@@ -10,7 +10,7 @@ export interface StoreLocation {
   readonly dataDir: string | undefined
 }
 
-export function openStore(location: StoreLocation, options: PostgresOptions = {}): Promise<KyselyStore> {
+export async function openStore(location: StoreLocation, options: PostgresOptions = {}): Promise<KyselyStore> {
   const url = location.store
   if (url === undefined) return KyselyStore.open(openSqlite(location.dataDir), 'sqlite')
   if (!isPostgresUrl(url)) throw new Error('the store must be a postgres:// URL')

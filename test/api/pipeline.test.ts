@@ -270,3 +270,9 @@ test('parameter errors from the spec, and an unexpected failure is InternalError
   assert.equal(entry['requestId'], body['RequestId'])
   assert.equal(KEY_ID.length > 0, true)
 })
+
+test('a NUL character in any parameter is refused as an invalid value', async (t) => {
+  const { app } = await makeApp(t)
+  const res = await app.handle(signedV1(SLB_ACTION('DescribeZones', { RegionId: 'cn-hangzhou', AcceptLanguage: 'en\u0000' })))
+  expectError(res, 400, 'InvalidParameter', 'The specified parameter "AcceptLanguage" is not valid.')
+})

@@ -36,7 +36,8 @@ function serve(args: string[], cwd: string): Promise<{ child: ChildProcess; outp
       reject(new Error(`serve did not start: ${out}`))
     }, 15_000)
     const check = (): void => {
-      if (out.includes('AccessKeyId')) {
+      // The banner ends with the secret when the key was generated, with the key id otherwise.
+      if (/AccessKeySecret: \S+\n/.test(out) || /^AccessKeyId: \S+\n/m.test(out)) {
         clearTimeout(timer)
         child.stdout!.off('data', check)
         resolve({ child, output: () => out })

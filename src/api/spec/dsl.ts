@@ -81,6 +81,8 @@ const scalar = <T>(convert: (raw: string, fail: () => never) => T): Param<T, fal
   make<T>((source, name, param) => {
     const raw = source.get(name)
     if (raw === undefined || raw === '') return undefined
+    // No parameter carries a NUL, and PostgreSQL text cannot store one.
+    if (raw.includes('\u0000')) throw param.fail(name)
     return convert(raw, () => {
       throw param.fail(name)
     })
@@ -161,7 +163,9 @@ export const p = {
       const fail = (): never => {
         throw param.fail(name)
       }
-      return entries.filter(([, v]) => v !== '').map(([, v]) => checkString(v, item, fail))
+      return entries
+        .filter(([, v]) => v !== '')
+        .map(([, v]) => (v.includes('\u0000') ? fail() : checkString(v, item, fail)))
     }),
 
   /** RepeatList of structs `Name.N.Member` (Tag.1.Key, Tag.1.Value); ordered by N. */
@@ -180,6 +184,7 @@ export const p = {
         if (!Number.isSafeInteger(n) || n < 1 || member === undefined) continue
         const value = source.get(key)
         if (value === undefined) continue
+        if (value.includes('\u0000')) throw param.fail(name)
         const item = byIndex.get(n) ?? {}
         item[member] = value
         byIndex.set(n, item)
