@@ -55,10 +55,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const driver = new BuiltinDriver()
   const reconciler = new Reconciler(store, driver, logger)
   let relevant = 0
-  store.onCommit((generation, affectsDataplane) => {
-    if (!affectsDataplane) return
+  store.onCommit((generation, change) => {
+    if (change === undefined) return
     relevant = generation
-    reconciler.notify(generation)
+    reconciler.notify(generation, change)
   })
   await reconciler.start()
   // One index per turn of the event loop: DescribeHealthStatus asks once per (listener, member).

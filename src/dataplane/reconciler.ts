@@ -6,12 +6,13 @@
  */
 import type { Logger } from 'pino'
 import type { DataplaneRows } from '../store/repository.js'
+import type { DataplaneChange } from '../store/touched.js'
 import { buildSnapshot } from './desired-state.js'
 import type { Driver } from './driver.js'
 import type { DataplaneSnapshot } from './snapshot.js'
 
 export interface DataplaneSource {
-  readDataplane(): Promise<DataplaneRows>
+  readDataplane(only?: ReadonlySet<string>): Promise<DataplaneRows>
 }
 
 interface Waiter {
@@ -29,6 +30,8 @@ export class Reconciler {
   #waiters: Waiter[] = []
   #last: DataplaneSnapshot | undefined
   #closed = false
+  /** Load balancers to reread since the last pass, or 'all'. */
+  #dirty: Set<string> | 'all' = 'all'
 
   constructor(source: DataplaneSource, driver: Driver, logger: Logger) {
     this.#source = source
@@ -47,18 +50,19 @@ export class Reconciler {
 
   /** Applies the current state (start-up: listeners that were running come back). */
   async start(): Promise<void> {
-    this.notify(0)
+    this.notify(0, 'all')
     await this.#running
   }
 
-  /** A commit at `generation` may change what the data plane should do. */
-  notify(generation: number): void {
+  /** A commit at `generation` changed what the data plane should do for these load balancers. */
+  notify(generation: number, change: DataplaneChange): void {
     if (this.#closed) return
+    this.#dirty = merge(this.#dirty, change === 'all' ? 'all' : new Set(change))
     if (generation > this.#wanted) this.#wanted = generation
     this.#running ??= this.#loop().finally(() => {
       this.#running = undefined
       // A notify that arrived during the last pass may need another one.
-      if (this.#wanted > this.#applied && !this.#closed) this.notify(this.#wanted)
+      if (this.#wanted > this.#applied && !this.#closed) this.notify(this.#wanted, new Set())
     })
   }
 
@@ -77,18 +81,30 @@ export class Reconciler {
 
   async #loop(): Promise<void> {
     while (!this.#closed && this.#wanted > this.#applied) {
+      // Commits up to `target` are covered by this pass; their load balancers are in `dirty`.
+      const target = this.#wanted
+      const dirty = this.#last === undefined ? 'all' : this.#dirty
+      this.#dirty = new Set()
       try {
-        const rows = await this.#source.readDataplane()
-        const snapshot = buildSnapshot(rows)
-        const result = await this.#driver.apply(snapshot)
-        for (const failure of result.failed) {
-          this.#logger.error({ listener: failure.listenerKey, error: failure.error }, 'listener could not be applied')
+        if (dirty === 'all') {
+          const rows = await this.#source.readDataplane()
+          await this.#apply(buildSnapshot(rows))
+          // One transaction at rows.generation: every commit up to it is in force now.
+          this.#applied = Math.max(this.#applied, target, rows.generation)
+        } else {
+          if (dirty.size > 0) {
+            const rows = await this.#source.readDataplane(dirty)
+            const fresh = buildSnapshot(rows)
+            // Untouched load balancers keep their spec objects: the driver's diff is an identity check.
+            const kept = this.#last!.listeners.filter((l) => !dirty.has(l.loadBalancerId))
+            await this.#apply({ generation: rows.generation, listeners: [...kept, ...fresh.listeners] })
+          }
+          // Not rows.generation: a commit after `target` may be in the rows but its other load
+          // balancers are not, so it waits for the next pass.
+          this.#applied = Math.max(this.#applied, target)
         }
-        this.#last = snapshot
-        // The rows were read in one transaction at rows.generation: every commit up to it is in
-        // force now; later ones are covered by the next pass.
-        this.#applied = Math.max(this.#applied, rows.generation)
       } catch (err) {
+        this.#dirty = merge(this.#dirty, dirty)
         // The API already answered for the commit; keep the last applied state and retry shortly.
         this.#logger.error({ err }, 'data plane rebuild failed')
         await new Promise((r) => setTimeout(r, 200).unref())
@@ -97,6 +113,14 @@ export class Reconciler {
       this.#release()
     }
     this.#release()
+  }
+
+  async #apply(snapshot: DataplaneSnapshot): Promise<void> {
+    const result = await this.#driver.apply(snapshot)
+    for (const failure of result.failed) {
+      this.#logger.error({ listener: failure.listenerKey, error: failure.error }, 'listener could not be applied')
+    }
+    this.#last = snapshot
   }
 
   #release(): void {
@@ -108,3 +132,6 @@ export class Reconciler {
     this.#waiters = pending
   }
 }
+
+const merge = (a: Set<string> | 'all', b: Set<string> | 'all'): Set<string> | 'all' =>
+  a === 'all' || b === 'all' ? 'all' : new Set([...a, ...b])

@@ -17,15 +17,19 @@ const chunks = <T>(items: readonly T[]): T[][] => {
   return out
 }
 
-export async function readDataplane(db: Executor): Promise<DataplaneRows> {
+export async function readDataplane(db: Executor, only?: ReadonlySet<string>): Promise<DataplaneRows> {
   const head = await db
     .selectFrom('change_log')
     .select((eb) => eb.fn.max('generation').as('g'))
     .executeTakeFirst()
   const generation = head?.g === null || head?.g === undefined ? 0 : num(head.g)
 
+  if (only !== undefined && only.size === 0) {
+    return { generation, listeners: [], members: new Map(), servers: new Map() }
+  }
   const rows = await db
     .selectFrom('listeners')
+    .$if(only !== undefined, (q) => q.where('listeners.load_balancer_id', 'in', [...(only ?? [])]))
     .innerJoin('load_balancers', 'load_balancers.id', 'listeners.load_balancer_id')
     .where('listeners.status', '=', 'running')
     .where('load_balancers.status', '=', 'active')

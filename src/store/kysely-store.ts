@@ -18,27 +18,29 @@ import { KyselyServerGroups } from './repos/server-groups.js'
 import { KyselyListeners } from './repos/listeners.js'
 import { KyselyTags } from './repos/tags.js'
 import { retryConflicts } from './retry.js'
+import { changeOf, Touched, type DataplaneChange } from './touched.js'
 import { Turns } from './turns.js'
 import type { Database } from './schema.js'
 
 const KEY_CACHE_MS = 5_000
 const KEY_CACHE_SIZE = 10_000
 
-const repositories = (db: Executor, scope: Scope): Repositories => ({
+/** Repositories on `db`; writes record what the data plane must reread in `touched`. */
+const repositories = (db: Executor, scope: Scope, touched: Touched = new Touched()): Repositories => ({
   scope,
-  loadBalancers: new KyselyLoadBalancers(db, scope),
+  loadBalancers: new KyselyLoadBalancers(db, scope, touched),
   tags: new KyselyTags(db, scope),
-  instances: new KyselyInstances(db, scope),
+  instances: new KyselyInstances(db, scope, touched),
   networkInterfaces: new KyselyNetworkInterfaces(db, scope),
   privateIps: new KyselyPrivateIps(db, scope),
-  serverGroups: new KyselyServerGroups(db, scope),
-  listeners: new KyselyListeners(db, scope),
+  serverGroups: new KyselyServerGroups(db, scope, touched),
+  listeners: new KyselyListeners(db, scope, touched),
 })
 
 export class KyselyStore implements Store {
   readonly #db: Kysely<Database>
   readonly #dialect: SqlDialect
-  readonly #onCommit: Array<(generation: number, affectsDataplane: boolean) => void> = []
+  readonly #onCommit: Array<(generation: number, change: DataplaneChange | undefined) => void> = []
   /** Keys are read on every request; a change to a key takes effect within KEY_CACHE_MS. */
   readonly #keys = new Map<string, { key: AccessKey; until: number }>()
 
@@ -70,8 +72,11 @@ export class KyselyStore implements Store {
     return this.#dialect
   }
 
-  /** Called after every commit with the new generation (the in-process change feed). */
-  onCommit(listener: (generation: number, affectsDataplane: boolean) => void): void {
+  /**
+   * Called after every commit with the new generation and what the data plane must reread
+   * (undefined when the write cannot change what it forwards): the in-process change feed.
+   */
+  onCommit(listener: (generation: number, change: DataplaneChange | undefined) => void): void {
     this.#onCommit.push(listener)
   }
 
@@ -93,24 +98,26 @@ export class KyselyStore implements Store {
     const postgres = this.#dialect === 'postgres'
     const once = (db: Kysely<Database>) => {
       const trx = postgres ? db.transaction().setIsolationLevel('serializable') : db.transaction()
+      // A fresh record per attempt: a retried attempt may touch other load balancers.
+      const touched = new Touched()
       return trx.execute(async (trx) => {
-        const value = await fn(repositories(trx, scope))
+        const value = await fn(repositories(trx, scope, touched))
         if (postgres) await lockGeneration(trx)
         const row = await trx
           .insertInto('change_log')
           .values({ account_id: scope.accountId, region_id: scope.regionId ?? '', committed_at: Date.now() })
           .returning('generation')
           .executeTakeFirstOrThrow()
-        return { value, generation: num(row.generation) }
+        return { value, generation: num(row.generation), touched }
       })
     }
-    const { value, generation } = postgres
+    const { value, generation, touched } = postgres
       ? await this.#turns.run(scope.accountId, () =>
           withAccountLock(this.#db, scope.accountId, (conn) => retryConflicts(() => once(conn))),
         )
       : await once(this.#db)
-    const affectsDataplane = options.affectsDataplane ?? true
-    for (const listener of this.#onCommit) listener(generation, affectsDataplane)
+    const change = (options.affectsDataplane ?? true) ? changeOf(touched) : undefined
+    for (const listener of this.#onCommit) listener(generation, change)
     return value
   }
 
@@ -127,10 +134,10 @@ export class KyselyStore implements Store {
     return row?.g === null || row?.g === undefined ? 0 : num(row.g)
   }
 
-  readDataplane(): Promise<DataplaneRows> {
+  readDataplane(only?: ReadonlySet<string>): Promise<DataplaneRows> {
     // One snapshot: the generation read is exactly the one the rows reflect.
     const trx = this.#dialect === 'postgres' ? this.#snapshot() : this.#db.transaction()
-    return trx.execute((trx) => readDataplane(trx))
+    return trx.execute((trx) => readDataplane(trx, only))
   }
 
   async findAccessKey(accessKeyId: string): Promise<AccessKey | undefined> {

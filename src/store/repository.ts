@@ -254,8 +254,11 @@ export interface Store {
   write<T>(scope: Scope, fn: (repos: Repositories) => Promise<T>, options?: WriteOptions): Promise<T>
   /** The newest committed generation. */
   generation(): Promise<number>
-  /** The data plane's input, unscoped: every running listener and its members. */
-  readDataplane(): Promise<DataplaneRows>
+  /**
+   * The data plane's input, unscoped: every running listener and its members — or only those of
+   * the load balancers in `only`.
+   */
+  readDataplane(only?: ReadonlySet<string>): Promise<DataplaneRows>
 
   findAccessKey(accessKeyId: string): Promise<AccessKey | undefined>
   /** Creates the account and key unless the key exists; true when it was created. */

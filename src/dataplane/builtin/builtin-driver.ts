@@ -119,7 +119,13 @@ export class BuiltinDriver implements Driver {
       const running = this.#running.get(spec.key)
       if (running === undefined) {
         starting.push(this.#start(spec))
-      } else if (!isDeepStrictEqual(running.spec, spec)) {
+      } else if (running.spec !== spec) {
+        // The reconciler reuses spec objects of untouched load balancers: identity is the fast path,
+        // and an equal new object replaces the old one so the next pass is an identity check too.
+        if (isDeepStrictEqual(running.spec, spec)) {
+          running.spec = spec
+          continue
+        }
         try {
           running.listener.update(spec)
           running.spec = spec

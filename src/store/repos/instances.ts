@@ -4,6 +4,7 @@ import type { Scope } from '../../domain/scope.js'
 import type { InstanceFilter, InstanceRepository, Page, Paged } from '../repository.js'
 import { sql, type Selectable } from 'kysely'
 import type { InstancesTable } from '../schema.js'
+import { Touched } from '../touched.js'
 import { num, type Executor } from './executor.js'
 
 const toModel = (r: Selectable<InstancesTable>): Instance => ({
@@ -33,9 +34,12 @@ export class KyselyInstances implements InstanceRepository {
   readonly #db: Executor
   readonly #scope: Scope
 
-  constructor(db: Executor, scope: Scope) {
+  readonly #touched: Touched
+
+  constructor(db: Executor, scope: Scope, touched: Touched = new Touched()) {
     this.#db = db
     this.#scope = scope
+    this.#touched = touched
   }
 
   #scoped() {
@@ -99,6 +103,8 @@ export class KyselyInstances implements InstanceRepository {
   }
 
   async setStatus(id: string, status: InstanceStatus): Promise<void> {
+    // Any group of any load balancer may hold the instance.
+    this.#touched.everything()
     await this.#db
       .updateTable('instances')
       .set({ status })
@@ -108,6 +114,7 @@ export class KyselyInstances implements InstanceRepository {
   }
 
   async delete(id: string): Promise<void> {
+    this.#touched.everything()
     await this.#db.deleteFrom('instances').where('id', '=', id).where('account_id', '=', this.#scope.accountId).execute()
   }
 }

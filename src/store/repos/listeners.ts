@@ -5,6 +5,7 @@ import type { SchedulerName } from '../../domain/schedulers.js'
 import type { Scope } from '../../domain/scope.js'
 import type { ListenerFilter, ListenerPatch, ListenerRepository } from '../repository.js'
 import type { ListenersTable } from '../schema.js'
+import { Touched } from '../touched.js'
 import { num, type Executor } from './executor.js'
 
 export const toListener = (r: Selectable<ListenersTable>): Listener => ({
@@ -26,9 +27,12 @@ export class KyselyListeners implements ListenerRepository {
   readonly #db: Executor
   readonly #scope: Scope
 
-  constructor(db: Executor, scope: Scope) {
+  readonly #touched: Touched
+
+  constructor(db: Executor, scope: Scope, touched: Touched = new Touched()) {
     this.#db = db
     this.#scope = scope
+    this.#touched = touched
   }
 
   #scoped() {
@@ -47,6 +51,7 @@ export class KyselyListeners implements ListenerRepository {
   }
 
   async insert(l: Listener): Promise<void> {
+    this.#touched.loadBalancer(l.loadBalancerId)
     await this.#db
       .insertInto('listeners')
       .values({
@@ -109,10 +114,12 @@ export class KyselyListeners implements ListenerRepository {
       ...(patch.attributes === undefined ? {} : { attributes: JSON.stringify(patch.attributes) }),
     }
     if (Object.keys(values).length === 0) return
+    this.#touched.loadBalancer(l.loadBalancerId)
     await this.#key(l).set(values).execute()
   }
 
   async delete(l: Listener): Promise<void> {
+    this.#touched.loadBalancer(l.loadBalancerId)
     await this.#db
       .deleteFrom('listeners')
       .where('account_id', '=', this.#scope.accountId)
@@ -123,6 +130,7 @@ export class KyselyListeners implements ListenerRepository {
   }
 
   async deleteAllOfLoadBalancer(loadBalancerId: string): Promise<void> {
+    this.#touched.loadBalancer(loadBalancerId)
     await this.#db
       .deleteFrom('listeners')
       .where('account_id', '=', this.#scope.accountId)

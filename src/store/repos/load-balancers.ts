@@ -4,6 +4,7 @@ import type { LoadBalancer } from '../../domain/model.js'
 import type { Scope } from '../../domain/scope.js'
 import type { LoadBalancerFilter, LoadBalancerPatch, LoadBalancerRepository, Page, Paged } from '../repository.js'
 import type { Database, LoadBalancersTable } from '../schema.js'
+import { Touched } from '../touched.js'
 import { num, type Executor } from './executor.js'
 
 type Row = Selectable<LoadBalancersTable>
@@ -38,9 +39,12 @@ export class KyselyLoadBalancers implements LoadBalancerRepository {
   readonly #db: Executor
   readonly #scope: Scope
 
-  constructor(db: Executor, scope: Scope) {
+  readonly #touched: Touched
+
+  constructor(db: Executor, scope: Scope, touched: Touched = new Touched()) {
     this.#db = db
     this.#scope = scope
+    this.#touched = touched
   }
 
   #scoped() {
@@ -126,6 +130,8 @@ export class KyselyLoadBalancers implements LoadBalancerRepository {
       if (values[key] === undefined) delete values[key]
     }
     if (Object.keys(values).length === 0) return
+    // An inactive load balancer forwards nothing; its other attributes do not reach the data plane.
+    if (patch.status !== undefined) this.#touched.loadBalancer(id)
     await this.#db
       .updateTable('load_balancers')
       .set(values)
@@ -135,6 +141,7 @@ export class KyselyLoadBalancers implements LoadBalancerRepository {
   }
 
   async delete(id: string): Promise<void> {
+    this.#touched.loadBalancer(id)
     await this.#db
       .deleteFrom('load_balancers')
       .where('id', '=', id)

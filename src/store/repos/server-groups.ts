@@ -4,6 +4,7 @@ import type { BackendMember, BackendServerType, VServerGroup } from '../../domai
 import type { Scope } from '../../domain/scope.js'
 import type { MemberPatch, ServerGroupRepository } from '../repository.js'
 import type { BackendServersTable, VServerGroupsTable } from '../schema.js'
+import { Touched } from '../touched.js'
 import { num, type Executor } from './executor.js'
 
 const toGroup = (r: Selectable<VServerGroupsTable>): VServerGroup => ({
@@ -29,9 +30,12 @@ export class KyselyServerGroups implements ServerGroupRepository {
   readonly #db: Executor
   readonly #scope: Scope
 
-  constructor(db: Executor, scope: Scope) {
+  readonly #touched: Touched
+
+  constructor(db: Executor, scope: Scope, touched: Touched = new Touched()) {
     this.#db = db
     this.#scope = scope
+    this.#touched = touched
   }
 
   #groups() {
@@ -128,6 +132,7 @@ export class KyselyServerGroups implements ServerGroupRepository {
 
   async insertMembers(regionId: string, members: readonly BackendMember[]): Promise<void> {
     if (members.length === 0) return
+    for (const m of members) this.#touched.loadBalancer(m.loadBalancerId)
     // After every member already in these groups, so two calls within one millisecond keep their order.
     const groupIds = [...new Set(members.map((m) => m.groupId))]
     const last = await this.#members()
@@ -158,6 +163,7 @@ export class KyselyServerGroups implements ServerGroupRepository {
 
   async updateMember(member: BackendMember, patch: MemberPatch): Promise<void> {
     if (patch.weight === undefined && patch.description === undefined) return
+    this.#touched.loadBalancer(member.loadBalancerId)
     await this.#db
       .updateTable('backend_servers')
       .set({
@@ -174,6 +180,7 @@ export class KyselyServerGroups implements ServerGroupRepository {
 
   async removeMembers(members: readonly BackendMember[]): Promise<void> {
     if (members.length === 0) return
+    for (const m of members) this.#touched.loadBalancer(m.loadBalancerId)
     // One statement for the whole batch (up to the per-call limit of members).
     await this.#db
       .deleteFrom('backend_servers')
@@ -194,6 +201,7 @@ export class KyselyServerGroups implements ServerGroupRepository {
   }
 
   async deleteAllOfLoadBalancer(loadBalancerId: string): Promise<void> {
+    this.#touched.loadBalancer(loadBalancerId)
     await this.#db
       .deleteFrom('backend_servers')
       .where('load_balancer_id', '=', loadBalancerId)
@@ -208,6 +216,7 @@ export class KyselyServerGroups implements ServerGroupRepository {
 
   async removeServerEverywhere(serverId: string): Promise<string[]> {
     const affected = await this.loadBalancersWithServers([serverId])
+    for (const id of affected) this.#touched.loadBalancer(id)
     await this.#db
       .deleteFrom('backend_servers')
       .where('account_id', '=', this.#scope.accountId)
