@@ -5,7 +5,13 @@
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { startTcpBackend, startUdpBackend, type TcpBackend, type UdpBackend } from '../helpers/backends.js'
+import {
+  startHttpBackend,
+  startTcpBackend,
+  startUdpBackend,
+  type TcpBackend,
+  type UdpBackend,
+} from '../helpers/backends.js'
 import { ECS, popCore, type RpcCaller } from '../helpers/clients.js'
 import { freePort, refused, tcpConnect, udpClient } from '../helpers/dataplane.js'
 import { startTestServer, tempDir } from '../helpers/server.js'
@@ -210,4 +216,54 @@ test('a killed backend turns abnormal in DescribeHealthStatus, gets no traffic, 
   await startTcpBackend(t, ips[1]!, 'b', bPort)
   await waitFor({ [ids[0]!]: 'normal', [ids[1]!]: 'normal' })
   assert.deepEqual(Object.fromEntries(await tcpSplit(t, address, port, 10)), { a: 5, b: 5 })
+})
+
+test('an HTTP listener balances requests by weight with X-Forwarded-For, and one call moves them', async (t) => {
+  const s = await startTestServer(t)
+  const api = popCore(s, 'POST')
+  const ips = ['127.2.9.22', '127.2.9.23']
+  const backends = [await startHttpBackend(t, ips[0]!, 'a'), await startHttpBackend(t, ips[1]!, 'b')]
+  const ids: string[] = []
+  for (const ip of ips) ids.push(await runInstance(api, ip))
+  const lb = await api.call('CreateLoadBalancer', { RegionId: REGION })
+  const lbId = lb['LoadBalancerId'] as string
+  const address = lb['Address'] as string
+  const groupMembers = (weights: readonly number[]): string =>
+    JSON.stringify(ids.map((id, i) => ({ ServerId: id, Port: backends[i]!.port, Weight: weights[i] })))
+  const group = await api.call('CreateVServerGroup', {
+    RegionId: REGION,
+    LoadBalancerId: lbId,
+    BackendServers: groupMembers([100, 50]),
+  })
+  const port = await freePort(address, 'tcp')
+  await api.call('CreateLoadBalancerHTTPListener', {
+    RegionId: REGION,
+    LoadBalancerId: lbId,
+    ListenerPort: port,
+    VServerGroupId: group['VServerGroupId'],
+    HealthCheck: 'off',
+    XForwardedFor: 'on',
+    XForwardedFor_proto: 'on',
+  })
+  await api.call('StartLoadBalancerListener', { RegionId: REGION, LoadBalancerId: lbId, ListenerPort: port })
+
+  const split = async (n: number): Promise<Record<string, number>> => {
+    const counts: Record<string, number> = {}
+    for (let i = 0; i < n; i++) {
+      const res = await fetch(`http://${address}:${port}/hello`)
+      const body = (await res.json()) as { backend: string; headers: Record<string, string> }
+      assert.equal(res.status, 200)
+      assert.equal(body.headers['x-forwarded-for'], '127.0.0.1')
+      assert.equal(body.headers['x-forwarded-proto'], 'http')
+      counts[body.backend] = (counts[body.backend] ?? 0) + 1
+    }
+    return counts
+  }
+  assert.deepEqual(await split(30), { a: 20, b: 10 })
+  await api.call('SetVServerGroupAttribute', {
+    RegionId: REGION,
+    VServerGroupId: group['VServerGroupId'],
+    BackendServers: groupMembers([0, 100]),
+  })
+  assert.deepEqual(await split(10), { b: 10 })
 })

@@ -1,13 +1,14 @@
 /**
  * An HTTP listener (contract §2.3 CreateLoadBalancerHTTPListener): terminates HTTP/1.1 on the load
- * balancer's address and port and forwards each request, over pooled keep-alive connections, to the
- * backend its sticky-session cookie or the scheduler picks, adding the forwarded headers it is asked for.
+ * balancer's address and port (node:http) and forwards each request, over pooled keep-alive connections
+ * (undici), to the backend its sticky-session cookie or the scheduler picks, with the forwarded headers.
  */
 import { createHash } from 'node:crypto'
-import { Agent, createServer, request } from 'node:http'
-import type { ClientRequest, IncomingMessage, Server, ServerResponse } from 'node:http'
+import { createServer } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import type { Duplex } from 'node:stream'
+import { Pool } from 'undici'
+import type { Dispatcher } from 'undici'
 import type { BackendPool, Closable, PickedBackend } from './backend-pool.js'
 import { createPool, updatePool } from './listener.js'
 import type { HealthMonitor, ListenerDeps, RunningListener } from './listener.js'
@@ -25,13 +26,8 @@ export const INSERT_COOKIE = 'SERVERID'
 const MAX_SERVER_COOKIES = 65_536
 /** Longest a server-cookie binding lives: CLB persists a Layer-7 session for at most 86400 s. */
 const MAX_SERVER_COOKIE_MS = 86_400_000
-/** Idle keep-alive connections kept per backend, and how long one may sit idle. */
-const MAX_FREE_SOCKETS = 256
+/** How long a pooled connection to a backend may sit idle (less when the backend announces less). */
 const UPSTREAM_IDLE_MS = 15_000
-/** Close a pooled connection this long before the backend's announced Keep-Alive timeout, as Node does. */
-const UPSTREAM_IDLE_MARGIN_MS = 1_000
-/** TCP keep-alive probes on pooled connections start after this idle time (Node's default). */
-const TCP_KEEPALIVE_MS = 1_000
 
 /** What a listener without HTTP options forwards with: Alibaba's defaults (XForwardedFor on). */
 const DEFAULT_HTTP: HttpOptions = {
@@ -58,6 +54,7 @@ const SLB_IP = 7
 const FORWARDED_PROTO = 8
 const FORWARDED_PORT = 9
 const CLIENT_SRC_PORT = 10
+const CHUNKED = 13
 
 /** Whether `name` equals the lower-case ASCII `lower`, ignoring case, without allocating. */
 function named(name: string, lower: string): boolean {
@@ -94,8 +91,8 @@ function requestHeaderKind(name: string): number {
       if (named(name, 'x-forwarded-port')) return FORWARDED_PORT
       return named(name, 'proxy-connection') ? DROP : KEEP
     case 17:
-      // Transfer-Encoding stays on requests: Node decodes the chunks and re-chunks what it forwards.
-      if (named(name, 'transfer-encoding')) return BODY
+      // Node decodes a chunked body; the upstream client frames it again itself.
+      if (named(name, 'transfer-encoding')) return CHUNKED
       return named(name, 'x-forwarded-proto') ? FORWARDED_PROTO : KEEP
     case 26:
       return named(name, 'x-forwarded-client-srcport') ? CLIENT_SRC_PORT : KEEP
@@ -104,7 +101,6 @@ function requestHeaderKind(name: string): number {
 }
 
 const SET_COOKIE = 11
-const KEEP_ALIVE = 12
 
 // Transfer-Encoding goes on responses: Node frames the body for the client's own HTTP version.
 function responseHeaderKind(name: string): number {
@@ -116,7 +112,7 @@ function responseHeaderKind(name: string): number {
     case 10:
       if (named(name, 'set-cookie')) return SET_COOKIE
       if (named(name, 'connection')) return CONNECTION
-      return named(name, 'keep-alive') ? KEEP_ALIVE : KEEP
+      return named(name, 'keep-alive') ? DROP : KEEP
     case 16:
       return named(name, 'proxy-connection') ? DROP : KEEP
     case 17:
@@ -138,13 +134,6 @@ function connectionOptions(value: string): string[] | undefined {
     ;(extra ??= []).push(name)
   }
   return extra
-}
-
-/** How long the backend lets a connection idle, from its `Keep-Alive: timeout=N`, less a margin. */
-function idleLimit(keepAlive: string): number {
-  const timeout = /(?:^|[\s,])timeout=(\d+)/i.exec(keepAlive)
-  if (timeout === null) return UPSTREAM_IDLE_MS
-  return Math.max(0, Math.min(Number(timeout[1]) * 1000 - UPSTREAM_IDLE_MARGIN_MS, UPSTREAM_IDLE_MS))
 }
 
 function withoutNames(headers: string[], names: readonly string[]): void {
@@ -225,90 +214,69 @@ function insertToken(backendId: string): string {
   return createHash('sha256').update(backendId).digest('hex').slice(0, 32)
 }
 
-const kIdleSince = Symbol('openslb.http.idleSince')
-const kIdleLimit = Symbol('openslb.http.idleLimit')
-type PooledSocket = Socket & { [kIdleSince]?: number; [kIdleLimit]?: number }
-
-/**
- * Node's Agent with the forwarder in charge of idle connections: Node's own idle timeout re-arms a
- * timer twice per request, and its default keepSocketAlive builds every response's header object
- * to find a Keep-Alive hint the forwarder has already read. The sweep closes what idled too long.
- */
-class UpstreamAgent extends Agent {
-  override keepSocketAlive(socket: Duplex): boolean {
-    const pooled = socket as PooledSocket
-    if (pooled[kIdleLimit] === 0) return false
-    pooled.setKeepAlive(true, TCP_KEEPALIVE_MS)
-    pooled.unref()
-    return true
-  }
-
-  /** Closes the pooled connections that idled longer than their limit. */
-  closeIdle(now: number): void {
-    const free = this.freeSockets
-    for (const name in free) {
-      for (const socket of free[name] as PooledSocket[]) {
-        const since = (socket[kIdleSince] ??= now)
-        if (now - since >= (socket[kIdleLimit] ?? UPSTREAM_IDLE_MS)) socket.destroy()
-      }
-    }
-  }
+interface UpstreamTimeouts {
+  readonly requestMs: number
+  readonly connectMs: number
 }
 
 /**
- * The pooled keep-alive connections to one backend address. A backend that leaves, drains (weight
- * 0) or moves is retired: its requests in flight finish, then its connections close.
+ * The pooled keep-alive connections to one backend address (an undici Pool). A backend that leaves,
+ * drains (weight 0), moves or gets new timeouts is retired: its requests in flight finish, then its
+ * connections close.
  */
 class Upstream {
-  readonly agent: UpstreamAgent
+  readonly pool: Pool
   readonly address: string
   readonly port: number
+  readonly timeouts: UpstreamTimeouts
   readonly #all: Set<Upstream>
-  inflight = 0
-  retired = false
 
-  constructor(target: BackendTarget, all: Set<Upstream>) {
+  constructor(target: BackendTarget, timeouts: UpstreamTimeouts, all: Set<Upstream>) {
     this.address = target.address
     this.port = target.port
+    this.timeouts = timeouts
     this.#all = all
     all.add(this)
-    this.agent = new UpstreamAgent({
-      keepAlive: true,
-      keepAliveMsecs: TCP_KEEPALIVE_MS,
-      noDelay: true,
-      maxFreeSockets: MAX_FREE_SOCKETS,
-      scheduling: 'lifo',
+    // RequestTimeout (contract §2.3) is the wait for the response head, and for each body chunk.
+    this.pool = new Pool(`http://${target.address}:${target.port}`, {
+      pipelining: 1,
+      keepAliveTimeout: UPSTREAM_IDLE_MS,
+      keepAliveMaxTimeout: UPSTREAM_IDLE_MS,
+      headersTimeout: timeouts.requestMs,
+      bodyTimeout: timeouts.requestMs,
+      connectTimeout: timeouts.connectMs,
     })
   }
 
-  matches(target: BackendTarget): boolean {
-    return this.address === target.address && this.port === target.port
+  matches(target: BackendTarget, timeouts: UpstreamTimeouts): boolean {
+    return (
+      this.address === target.address &&
+      this.port === target.port &&
+      this.timeouts.requestMs === timeouts.requestMs &&
+      this.timeouts.connectMs === timeouts.connectMs
+    )
   }
 
   retire(): void {
-    this.retired = true
-    if (this.inflight === 0) this.destroy()
-  }
-
-  done(): void {
-    if (--this.inflight === 0 && this.retired) this.destroy()
+    this.pool.close().then(
+      () => this.#all.delete(this),
+      () => this.#all.delete(this),
+    )
   }
 
   destroy(): void {
-    this.agent.destroy()
     this.#all.delete(this)
+    this.pool.destroy().catch(() => undefined)
   }
 }
 
 const kExchange = Symbol('openslb.http.exchange')
 const kBusy = Symbol('openslb.http.busy')
+const kIdleSince = Symbol('openslb.http.idleSince')
 const kLastRead = Symbol('openslb.http.lastRead')
 /** A client connection: its exchanges in flight and, when none, since when it idles. */
 type ClientSocket = Socket & { [kBusy]: number; [kIdleSince]: number; [kLastRead]: number }
-type Client = IncomingMessage & { [kExchange]: Exchange }
 type Reply = ServerResponse & { [kExchange]: Exchange }
-type Upward = ClientRequest & { [kExchange]: Exchange }
-type Answer = IncomingMessage & { [kExchange]: Exchange }
 
 // Generated errors: a small HTML page with nginx's reason phrases, as Tengine (CLB's proxy) answers.
 const REASONS = {
@@ -353,24 +321,21 @@ function sendError(req: IncomingMessage, res: ServerResponse, status: ErrorStatu
   if (!req.complete) req.resume()
 }
 
-/** Reused for every upstream request: Node copies the options and consumes the headers at once. */
-const upstreamOptions = {
-  host: '',
-  port: 0,
-  method: '',
-  path: '',
-  headers: [] as string[],
-  agent: undefined as Agent | undefined,
-}
+/** Reused for every dispatch: undici reads the options and consumes the headers at once. */
+const dispatchOptions: Dispatcher.DispatchOptions = { path: '/', method: 'GET', headers: [] as string[], body: null }
+
+// Upstream failures before the response head, by undici error code: a timeout is a 504.
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
+/** Methods a request may be sent twice with (RFC 9110 §9.2.2). */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'])
 
 /**
- * One request from a client and its forwarding. The event handlers are module functions that find
- * the exchange on the emitter, so a request costs this object and no closures. Exchanges in flight
- * form a list the forwarder sweeps for RequestTimeout.
+ * One request from a client and its forwarding; it is also the undici dispatch handler (methods on
+ * the prototype, so a request costs this object and no closures).
  */
 class Exchange implements Closable {
   readonly forwarder: Forwarder
-  readonly req: Client
+  readonly req: IncomingMessage
   readonly res: Reply
   readonly client: ClientSocket
   readonly picked: PickedBackend
@@ -379,21 +344,15 @@ class Exchange implements Closable {
   /** The Set-Cookie the insert mode adds to the response, or ''. */
   readonly insertCookie: string
   readonly hasBody: boolean
-  readonly started: number
-  /** How long the backend connection may idle in the pool after this response. */
-  idleLimitMs = UPSTREAM_IDLE_MS
-  /** When a byte last moved either way (the forwarder's coarse clock). */
-  active: number
-  upward: Upward | undefined = undefined
-  answer: Answer | undefined = undefined
+  abort: ((err?: Error) => void) | undefined = undefined
+  resume: (() => void) | undefined = undefined
+  answered = false
   bytesIn = 0
   bytesOut = 0
   retried = false
-  /** The upstream side is finished with (failed, timed out or aborted): ignore what it still emits. */
+  /** The upstream side is finished with (failed, timed out or aborted): ignore what it still reports. */
   abandoned = false
   done = false
-  previous: Exchange | undefined = undefined
-  next: Exchange | undefined = undefined
 
   constructor(
     forwarder: Forwarder,
@@ -403,22 +362,17 @@ class Exchange implements Closable {
     upstream: Upstream,
     insertCookie: string,
     hasBody: boolean,
-    now: number,
   ) {
     this.forwarder = forwarder
-    this.req = req as Client
+    this.req = req
     this.res = res as Reply
     this.picked = picked
     this.upstream = upstream
     this.insertCookie = insertCookie
     this.hasBody = hasBody
-    this.started = now
-    this.active = now
-    this.req[kExchange] = this
     this.res[kExchange] = this
     this.client = req.socket as ClientSocket
     this.client[kBusy] += 1
-    upstream.inflight += 1
     this.release = picked.track(this)
     picked.addRequest()
     res.on('close', onClientClose)
@@ -427,33 +381,69 @@ class Exchange implements Closable {
   /** Sends the request upstream with `headers` (the forwarder's scratch array, consumed at once). */
   send(headers: string[]): void {
     const req = this.req
-    const options = upstreamOptions
-    options.host = this.upstream.address
-    options.port = this.upstream.port
-    options.method = req.method as string
+    const options = dispatchOptions
     options.path = req.url as string
+    options.method = req.method as Dispatcher.HttpMethod
     options.headers = headers
-    options.agent = this.upstream.agent
-    let upward: Upward
+    options.body = this.hasBody ? req : null
+    this.upstream.pool.dispatch(options, this)
+  }
+
+  // undici's handler interface.
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.abort = abort
+    if (this.abandoned) abort()
+  }
+
+  // undici passes the chunk itself, although its types say a size.
+  onBodySent(chunk: Buffer | number): void {
+    this.bytesIn += typeof chunk === 'number' ? chunk : chunk.length
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    // 1xx interim answers stay here: Node already answered the client's 100-continue itself.
+    if (this.abandoned || statusCode < 200) return true
+    this.answered = true
+    this.resume = resume
+    const headers = this.forwarder.responseHeaders(this, rawHeaders)
     try {
-      upward = request(options) as Upward
+      if (statusText) this.res.writeHead(statusCode, statusText, headers)
+      else this.res.writeHead(statusCode, headers)
     } catch {
-      // A request Node's parser took but its client will not write (an invalid header value).
-      this.abandoned = true
-      sendError(req, this.res, 400)
+      // A header the backend sent that Node's server will not write.
+      this.fail(502)
+      return false
+    }
+    return true
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.abandoned) return true
+    this.bytesOut += chunk.length
+    if (this.res.write(chunk)) return true
+    this.res.once('drain', onClientDrain)
+    return false
+  }
+
+  onComplete(): void {
+    if (!this.abandoned) this.res.end()
+  }
+
+  onError(err: Error & { code?: string }): void {
+    if (this.abandoned || this.done) return
+    if (this.answered) {
+      this.cut()
       return
     }
-    upward[kExchange] = this
-    this.upward = upward
-    upward.on('response', onUpstreamResponse)
-    upward.on('error', onUpstreamError)
-    if (!this.hasBody) {
-      upward.end()
-    } else {
-      upward.on('drain', onUpstreamDrain)
-      req.on('data', onRequestData)
-      req.on('end', onRequestEnd)
+    // A pooled connection the backend closed while it sat idle fails the request that reuses it; an
+    // idempotent request without a body is sent once more, on another connection.
+    if (err.code === 'UND_ERR_SOCKET' && !this.hasBody && !this.retried && IDEMPOTENT.has(this.req.method ?? '')) {
+      this.retried = true
+      this.forwarder.resend(this)
+      return
     }
+    this.fail(TIMEOUT_CODES.has(err.code ?? '') ? 504 : 502)
   }
 
   /** The backend failed before it answered: 502, or 504 when it did not answer in time. */
@@ -461,124 +451,37 @@ class Exchange implements Closable {
     this.abandoned = true
     this.picked.addFailure()
     sendError(this.req, this.res, status)
-    this.upward?.destroy()
+    this.abort?.()
   }
 
   /** The backend failed in the middle of its response: the client can only be cut off too. */
   cut(): void {
     this.abandoned = true
     this.picked.addFailure()
-    this.upward?.destroy()
+    this.abort?.()
     this.res.destroy()
   }
 
   /** Drain timeout or listener stop. */
   destroy(): void {
     this.abandoned = true
-    this.upward?.destroy()
+    this.abort?.()
     this.res.destroy()
   }
 
   finish(): void {
     if (this.done) return
     this.done = true
-    this.forwarder.unlink(this)
     this.release()
     this.picked.addBytes(this.bytesIn, this.bytesOut)
-    this.upstream.done()
     const client = this.client
     client[kBusy] -= 1
     client[kIdleSince] = this.forwarder.clock
   }
 }
 
-function onRequestData(this: Client, chunk: Buffer): void {
-  const ex = this[kExchange]
-  if (ex.abandoned) return
-  ex.bytesIn += chunk.length
-  ex.active = ex.forwarder.clock
-  if (!(ex.upward as Upward).write(chunk)) this.pause()
-}
-
-function onUpstreamDrain(this: Upward): void {
-  this[kExchange].req.resume()
-}
-
-function onRequestEnd(this: Client): void {
-  const ex = this[kExchange]
-  if (!ex.abandoned) ex.upward?.end()
-}
-
-function onUpstreamResponse(this: Upward, answer: IncomingMessage): void {
-  const ex = this[kExchange]
-  if (ex.abandoned || ex.upward !== this) {
-    answer.resume()
-    return
-  }
-  const forwarded = answer as Answer
-  forwarded[kExchange] = ex
-  ex.answer = forwarded
-  ex.active = ex.forwarder.clock
-  const headers = ex.forwarder.responseHeaders(ex, answer.rawHeaders)
-  const res = ex.res
-  try {
-    if (answer.statusMessage) res.writeHead(answer.statusCode as number, answer.statusMessage, headers)
-    else res.writeHead(answer.statusCode as number, headers)
-  } catch {
-    // A header Node's parser took from the backend but its server will not write.
-    ex.fail(502)
-    return
-  }
-  answer.on('data', onResponseData)
-  answer.on('end', onResponseEnd)
-  answer.on('error', onResponseError)
-}
-
-function onResponseData(this: Answer, chunk: Buffer): void {
-  const ex = this[kExchange]
-  ex.bytesOut += chunk.length
-  ex.active = ex.forwarder.clock
-  if (!ex.res.write(chunk)) {
-    this.pause()
-    ex.res.once('drain', onClientDrain)
-  }
-}
-
 function onClientDrain(this: Reply): void {
-  this[kExchange].answer?.resume()
-}
-
-function onResponseEnd(this: Answer): void {
-  const ex = this[kExchange]
-  // The connection goes back to the pool right after this (Node frees it on the next tick).
-  const socket = ex.upward?.socket as PooledSocket | null | undefined
-  if (socket) {
-    socket[kIdleSince] = ex.forwarder.clock
-    socket[kIdleLimit] = ex.idleLimitMs
-  }
-  ex.res.end()
-}
-
-function onResponseError(this: Answer): void {
-  const ex = this[kExchange]
-  if (!ex.abandoned && !ex.done) ex.cut()
-}
-
-function onUpstreamError(this: Upward): void {
-  const ex = this[kExchange]
-  if (ex.abandoned || ex.done || ex.upward !== this) return
-  if (ex.answer !== undefined) {
-    ex.cut()
-    return
-  }
-  // A pooled connection the backend closed while it sat idle fails the request that reuses it;
-  // a request without a body is sent once more, on another connection.
-  if (this.reusedSocket && !ex.hasBody && !ex.retried) {
-    ex.retried = true
-    ex.forwarder.resend(ex)
-    return
-  }
-  ex.fail(502)
+  this[kExchange].resume?.()
 }
 
 // The response is out, or the client left before it was: then the backend request goes too.
@@ -586,7 +489,7 @@ function onClientClose(this: Reply): void {
   const ex = this[kExchange]
   if (!this.writableFinished && !ex.abandoned) {
     ex.abandoned = true
-    ex.upward?.destroy()
+    ex.abort?.()
   }
   ex.finish()
 }
@@ -608,14 +511,11 @@ class Forwarder {
   #options: HttpOptions = DEFAULT_HTTP
   /** Headers every request gets: SLB-ID, SLB-IP, X-Forwarded-Proto, X-Forwarded-Port as enabled. */
   #fixed: string[] = []
-  #requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS
-  #connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS
+  #timeouts: UpstreamTimeouts = { requestMs: DEFAULT_REQUEST_TIMEOUT_MS, connectMs: DEFAULT_CONNECT_TIMEOUT_MS }
   #idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS
   readonly #clients = new Set<ClientSocket>()
   #sweeper: NodeJS.Timeout | undefined
   #sweepEveryMs = 0
-  #head: Exchange | undefined = undefined
-  #tail: Exchange | undefined = undefined
   /** `name=` of the sticky cookie, or '' without sticky sessions. */
   #cookiePrefix = ''
   #insert = false
@@ -656,8 +556,11 @@ class Forwarder {
     this.#fixed = fixed
     this.#context.destinationIp = spec.address
     this.#context.destinationPort = spec.port
-    this.#requestTimeoutMs = options.requestTimeoutMs > 0 ? options.requestTimeoutMs : DEFAULT_REQUEST_TIMEOUT_MS
-    this.#connectTimeoutMs = spec.connectTimeoutMs > 0 ? spec.connectTimeoutMs : DEFAULT_CONNECT_TIMEOUT_MS
+    const requestMs = options.requestTimeoutMs > 0 ? options.requestTimeoutMs : DEFAULT_REQUEST_TIMEOUT_MS
+    const connectMs = spec.connectTimeoutMs > 0 ? spec.connectTimeoutMs : DEFAULT_CONNECT_TIMEOUT_MS
+    if (requestMs !== this.#timeouts.requestMs || connectMs !== this.#timeouts.connectMs) {
+      this.#timeouts = { requestMs, connectMs }
+    }
     this.#idleTimeoutMs = options.idleTimeoutMs > 0 ? options.idleTimeoutMs : DEFAULT_IDLE_TIMEOUT_MS
     if (this.#sweeper !== undefined) this.#startSweeper()
 
@@ -671,6 +574,8 @@ class Forwarder {
     const maxAge = sticky?.cookieTimeoutSeconds ?? 0
     this.#cookieMaxAge = maxAge > 0 ? `; Max-Age=${maxAge}` : ''
     this.#insertCookies.clear()
+    this.#tokens.clear()
+    this.#backendOfToken.clear()
     // Every member's token is known up front, so a cookie from before a restart still finds it.
     if (this.#insert) for (const target of spec.backends) this.#tokenOf(target.id)
 
@@ -679,7 +584,8 @@ class Forwarder {
     for (const target of spec.backends) members.set(target.id, target)
     for (const [id, upstream] of this.#upstreams) {
       const target = members.get(id)
-      if (target === undefined || !(target.weight > 0) || !target.available || !upstream.matches(target)) {
+      const usable = target !== undefined && target.weight > 0 && target.available
+      if (!usable || !upstream.matches(target, this.#timeouts)) {
         this.#upstreams.delete(id)
         upstream.retire()
       }
@@ -728,8 +634,7 @@ class Forwarder {
       if (this.#insert) insertCookie = this.#insertCookie(picked.target.id)
     }
     const upstream = this.#upstreamOf(picked.target)
-    const exchange = new Exchange(this, req, res, picked, upstream, insertCookie, this.#hasBody, now)
-    this.#link(exchange)
+    const exchange = new Exchange(this, req, res, picked, upstream, insertCookie, this.#hasBody)
     exchange.send(headers)
   }
 
@@ -740,23 +645,20 @@ class Forwarder {
   }
 
   /** The response headers for the client (a scratch array, consumed by writeHead at once). */
-  responseHeaders(exchange: Exchange, raw: string[]): string[] {
+  responseHeaders(exchange: Exchange, raw: Buffer[]): string[] {
     const out = this.#responseHeaders
     out.length = 0
     const prefix = this.#cookiePrefix
     let connection: string[] | undefined
     for (let i = 0; i < raw.length; i += 2) {
-      const name = raw[i] as string
-      const value = raw[i + 1] as string
+      const name = (raw[i] as Buffer).toString('latin1')
+      const value = (raw[i + 1] as Buffer).toString('latin1')
       switch (responseHeaderKind(name)) {
         case KEEP:
           out.push(name, value)
           break
         case CONNECTION:
           connection = connectionOptions(value)
-          break
-        case KEEP_ALIVE:
-          exchange.idleLimitMs = idleLimit(value)
           break
         case SET_COOKIE:
           if (!this.#insert && prefix !== '' && value.startsWith(prefix)) {
@@ -769,16 +671,6 @@ class Forwarder {
     if (connection !== undefined) withoutNames(out, connection)
     if (exchange.insertCookie !== '') out.push('Set-Cookie', exchange.insertCookie)
     return out
-  }
-
-  unlink(exchange: Exchange): void {
-    const { previous, next } = exchange
-    if (previous === undefined) this.#head = next
-    else previous.next = next
-    if (next === undefined) this.#tail = previous
-    else next.previous = previous
-    exchange.previous = undefined
-    exchange.next = undefined
   }
 
   close(): void {
@@ -828,6 +720,9 @@ class Forwarder {
           if (value !== '0') hasBody = true
           out.push(name, value)
           break
+        case CHUNKED:
+          hasBody = true
+          break
         // The listener's own headers replace whatever a client sent under their names.
         case SLB_ID:
           if (!options.xForwardedSlbId) out.push(name, value)
@@ -861,27 +756,18 @@ class Forwarder {
 
   #upstreamOf(target: BackendTarget): Upstream {
     let upstream = this.#upstreams.get(target.id)
-    if (upstream !== undefined && upstream.matches(target)) return upstream
+    const timeouts = this.#timeouts
+    if (upstream !== undefined && upstream.matches(target, timeouts)) return upstream
     upstream?.retire()
-    upstream = new Upstream(target, this.#allUpstreams)
+    upstream = new Upstream(target, timeouts, this.#allUpstreams)
     this.#upstreams.set(target.id, upstream)
     return upstream
   }
 
-  #link(exchange: Exchange): void {
-    const tail = this.#tail
-    exchange.previous = tail
-    if (tail === undefined) this.#head = exchange
-    else tail.next = exchange
-    this.#tail = exchange
-  }
-
-  // One timer per listener enforces RequestTimeout (no byte either way for that long), the connect
-  // timeout and IdleTimeout, each to within a tenth of it (at most a second) late. Node's own timers
-  // would be re-armed for every request on both sides.
+  // IdleTimeout (contract §2.3) is one timer per listener, late by at most a tenth of it (at most a
+  // second): Node's keepAliveTimeout would re-arm a timer for every request.
   #startSweeper(): void {
-    const shortest = Math.min(this.#requestTimeoutMs, this.#connectTimeoutMs, this.#idleTimeoutMs)
-    const every = Math.min(1000, Math.max(10, Math.floor(shortest / 10)))
+    const every = Math.min(1000, Math.max(10, Math.floor(this.#idleTimeoutMs / 10)))
     if (this.#sweeper !== undefined && every === this.#sweepEveryMs) return
     if (this.#sweeper !== undefined) clearInterval(this.#sweeper)
     this.#sweepEveryMs = every
@@ -889,14 +775,11 @@ class Forwarder {
     this.#sweeper.unref()
   }
 
+  // A client connection without a request in flight, from which nothing arrived for IdleTimeout, is
+  // closed; bytes of a request still arriving count as activity.
   #sweep = (): void => {
     const now = Date.now()
     this.clock = now
-    const stalledBefore = now - this.#requestTimeoutMs
-    const unconnectedBefore = now - this.#connectTimeoutMs
-    for (const upstream of this.#allUpstreams) upstream.agent.closeIdle(now)
-    // IdleTimeout (contract §2.3): a client connection without a request in flight, from which
-    // nothing arrived for that long, is closed; bytes of a request still arriving count as activity.
     const idleBefore = now - this.#idleTimeoutMs
     for (const client of this.#clients) {
       if (client[kBusy] > 0) continue
@@ -907,21 +790,6 @@ class Forwarder {
       } else if (client[kIdleSince] <= idleBefore) {
         client.destroy()
       }
-    }
-    let exchange = this.#head
-    while (exchange !== undefined) {
-      const next = exchange.next
-      if (!exchange.abandoned) {
-        if (exchange.active <= stalledBefore) {
-          if (exchange.answer === undefined) exchange.fail(504)
-          else exchange.cut()
-        } else if (exchange.answer === undefined && exchange.started <= unconnectedBefore) {
-          // Still no connection to the backend: it refuses silently, as a refusal it is a 502.
-          const socket = exchange.upward?.socket
-          if (socket === undefined || socket === null || socket.connecting) exchange.fail(502)
-        }
-      }
-      exchange = next
     }
   }
 
