@@ -605,14 +605,14 @@ async function reconfiguration(world: World, o: Options): Promise<string> {
 }
 
 /**
- * `--profile`: for each OpenSLB target and saturated mode, a fresh server under `node --cpu-prof`
- * takes one wrk (or UDP) run; prints the summaries of the busiest profile.
+ * `--profile`: for each OpenSLB listener and mode, a fresh server under `node --cpu-prof` takes one
+ * wrk, hey or UDP run; prints the summaries of the busiest profile.
  */
-async function profile(o: Options, build: ServerBuild, dir: string): Promise<void> {
+async function profile(o: Options, build: ServerBuild, dir: string, gate: QuietGate): Promise<void> {
   const outDir = join(dir, 'profiles')
   const report: string[] = []
   const plan: Array<[Protocol, Mode]> = []
-  for (const p of ['tcp', 'http'] as const) if (o.only.has(p)) plan.push([p, 'ka'], [p, 'close'])
+  for (const p of ['tcp', 'http'] as const) if (o.only.has(p)) plan.push([p, 'ka'], [p, 'close'], [p, 'rate'])
   if (o.only.has('udp')) plan.push(['udp', 'udp'])
   for (const [protocol, mode] of plan) {
     const profDir = join(outDir, `${protocol}-${mode}`)
@@ -629,7 +629,8 @@ async function profile(o: Options, build: ServerBuild, dir: string): Promise<voi
       await stopOpenSlb(world.slb)
       continue
     }
-    const r = await runOnce(world, target, mode, o)
+    await gate.pause(PAUSE_MS)
+    const r = await runOnce(world, target, mode, o, mode === 'rate' ? o.rateDurationS : o.durationS)
     log(describeRun(target, mode, r))
     await stopOpenSlb(world.slb)
     for (const b of world.backends) await stopChild(b.server.child)
@@ -678,7 +679,7 @@ async function main(): Promise<void> {
   log(`other processes' CPU before the run: ${before.toFixed(0)}% of a core`)
   runDir = mkdtempSync(join(tmpdir(), 'openslb-dataplane-'))
   log(`work dir ${runDir} (configs, logs, pid files)`)
-  if (o.profile) await profile(o, build, runDir)
+  if (o.profile) await profile(o, build, runDir, gate)
   else await benchmark(o, build, runDir, gate, before)
 }
 

@@ -4,7 +4,6 @@
  * actions that read or drop memberships. Every refused call is followed by a read-back.
  */
 import assert from 'node:assert/strict'
-import { createHmac, randomUUID } from 'node:crypto'
 import { test } from 'node:test'
 import { XMLParser } from 'fast-xml-parser'
 import { DEFAULTS } from '../../src/config.js'
@@ -16,8 +15,7 @@ import {
   popCore,
   type Body,
   type ClientError,
-  type RpcCaller,
-} from '../helpers/clients.js'
+  type RpcCaller, signedXmlGet } from '../helpers/clients.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 
 const HZ = 'cn-hangzhou'
@@ -456,27 +454,6 @@ test('deleting load balancers, instances and ENIs drops memberships; the ServerI
   assert.deepEqual(await lbsWith(c, { ServerIntranetAddress: '127.2.0.12' }), [b])
 })
 
-// pop-core JSON-parses every body, so XML is checked with a V1-signed request made here.
-const signedGet = async (s: TestServer, params: Record<string, string>): Promise<Response> => {
-  const all: Record<string, string> = {
-    Format: 'XML',
-    Version: '2014-05-15',
-    AccessKeyId: s.accessKeyId,
-    SignatureMethod: 'HMAC-SHA1',
-    SignatureVersion: '1.0',
-    SignatureNonce: randomUUID(),
-    Timestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    ...params,
-  }
-  const encode = (v: string) =>
-    encodeURIComponent(v).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`)
-  const canonical = Object.keys(all)
-    .sort()
-    .map((k) => `${encode(k)}=${encode(all[k]!)}`)
-    .join('&')
-  const signature = createHmac('sha1', `${s.accessKeySecret}&`).update(`GET&%2F&${encode(canonical)}`).digest('base64')
-  return fetch(`${s.endpoint}/?${canonical}&Signature=${encode(signature)}`)
-}
 
 test('XML: AddBackendServers, RemoveBackendServers and a refused call', async (t) => {
   const s = await startTestServer(t)
@@ -485,7 +462,7 @@ test('XML: AddBackendServers, RemoveBackendServers and a refused call', async (t
   const [i1, i2] = (await runMany(c, 2)) as [string, string]
   const parser = new XMLParser({ parseTagValue: false, isArray: (name) => name === 'BackendServer' })
 
-  const add = await signedGet(s, {
+  const add = await signedXmlGet(s, {
     Action: 'AddBackendServers',
     LoadBalancerId: lb,
     BackendServers: json([{ ServerId: i1, Weight: 0 }, { ServerId: i2 }]),
@@ -498,14 +475,14 @@ test('XML: AddBackendServers, RemoveBackendServers and a refused call', async (t
   assert.equal(body['LoadBalancerId'], lb)
   assert.deepEqual(body['BackendServers'], { BackendServer: [changed(i1, 0), changed(i2, 100)] })
 
-  const removed = await signedGet(s, { Action: 'RemoveBackendServers', LoadBalancerId: lb, BackendServers: json([i1]) })
+  const removed = await signedXmlGet(s, { Action: 'RemoveBackendServers', LoadBalancerId: lb, BackendServers: json([i1]) })
   const rest = parser.parse(await removed.text())['RemoveBackendServersResponse']
   assert.equal(rest['BackendServers']['BackendServer'].length, 1)
   assert.equal(rest['BackendServers']['BackendServer'][0]['ServerId'], i2)
   assert.equal(rest['BackendServers']['BackendServer'][0]['Weight'], '100')
 
   const addXml = (servers: unknown) =>
-    signedGet(s, { Action: 'AddBackendServers', LoadBalancerId: lb, BackendServers: json(servers) })
+    signedXmlGet(s, { Action: 'AddBackendServers', LoadBalancerId: lb, BackendServers: json(servers) })
   const replay = await addXml([{ ServerId: i2 }, { ServerId: i2, Weight: 5 }])
   assert.equal(replay.status, 200, 'the identical member again is a replay, not an error')
   const conflict = await addXml([{ ServerId: i2, Weight: 5 }])

@@ -4,7 +4,6 @@
  * DescribeHealthStatus and one signed XML exchange (contract §2.3, §2.4, §5.2, §5.5, §7.4, §7.5).
  */
 import assert from 'node:assert/strict'
-import { createHmac, randomUUID } from 'node:crypto'
 import { test } from 'node:test'
 import { XMLParser } from 'fast-xml-parser'
 import { pino } from 'pino'
@@ -12,7 +11,7 @@ import { createApp } from '../../src/api/app.js'
 import { routes } from '../../src/api/routes.js'
 import { DEFAULTS, testConfig } from '../../src/config.js'
 import { ACCOUNT, KEY_ID, SECRET, SLB_ACTION, json, signedV1 } from '../helpers/app.js'
-import { allClients, callError, ECS, openApi, popCore, type Body, type RpcCaller } from '../helpers/clients.js'
+import { allClients, callError, ECS, openApi, popCore, type Body, type RpcCaller, signedXmlGet } from '../helpers/clients.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import { openTestStore } from '../helpers/store.js'
 
@@ -935,27 +934,6 @@ test('DescribeHealthStatus asks the data plane by listener and member key; else 
   assert.deepEqual(await statuses(), [`${a}:81:127.2.0.30:unavailable`, `${b}:82:127.2.0.31:unavailable`])
 })
 
-// pop-core JSON-parses every body, so XML is checked with a V1-signed request made here.
-const signedGet = async (s: TestServer, params: Record<string, string>): Promise<Response> => {
-  const all: Record<string, string> = {
-    Format: 'XML',
-    Version: '2014-05-15',
-    AccessKeyId: s.accessKeyId,
-    SignatureMethod: 'HMAC-SHA1',
-    SignatureVersion: '1.0',
-    SignatureNonce: randomUUID(),
-    Timestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    ...params,
-  }
-  const encode = (v: string) =>
-    encodeURIComponent(v).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`)
-  const canonical = Object.keys(all)
-    .sort()
-    .map((k) => `${encode(k)}=${encode(all[k]!)}`)
-    .join('&')
-  const signature = createHmac('sha1', `${s.accessKeySecret}&`).update(`GET&%2F&${encode(canonical)}`).digest('base64')
-  return fetch(`${s.endpoint}/?${canonical}&Signature=${encode(signature)}`)
-}
 
 test('XML: the bare Listeners array is one <Listeners> element per listener; a missing listener', async (t) => {
   const s = await start(t)
@@ -964,7 +942,7 @@ test('XML: the bare Listeners array is one <Listeners> element per listener; a m
   await create(c, 'TCP', lb, 80, { BackendServerPort: 80, Description: 'a&b' })
   await create(c, 'UDP', lb, 80, { BackendServerPort: 80 })
   const parser = new XMLParser({ parseTagValue: false })
-  const ok = await signedGet(s, { Action: 'DescribeLoadBalancerListeners', 'LoadBalancerId.1': lb })
+  const ok = await signedXmlGet(s, { Action: 'DescribeLoadBalancerListeners', 'LoadBalancerId.1': lb })
   assert.equal(ok.status, 200)
   const text = await ok.text()
   assert.ok(text.startsWith('<?xml version="1.0" encoding="UTF-8"?><DescribeLoadBalancerListenersResponse>'))
@@ -982,7 +960,7 @@ test('XML: the bare Listeners array is one <Listeners> element per listener; a m
   assert.equal(body['Listeners'][0]['TCPListenerConfig']['ProxyProtocolV2Enabled'], 'false')
 
   const action = 'DescribeLoadBalancerHTTPListenerAttribute'
-  const gone = await signedGet(s, { Action: action, LoadBalancerId: lb, ListenerPort: '80' })
+  const gone = await signedXmlGet(s, { Action: action, LoadBalancerId: lb, ListenerPort: '80' })
   assert.equal(gone.status, 400)
   const error = parser.parse(await gone.text())['Error']
   assert.equal(error['Code'], 'InvalidParameter')

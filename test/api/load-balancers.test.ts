@@ -1,10 +1,10 @@
 /** Load balancer actions through the real clients: shapes, CCM and Terraform flows, errors, quota, pool, XML. */
 import assert from 'node:assert/strict'
-import { createHmac, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import { test } from 'node:test'
 import { XMLParser } from 'fast-xml-parser'
 import { parsePool } from '../../src/domain/ipv4.js'
-import { allClients, callError, openApi, popCore, type Body, type RpcCaller } from '../helpers/clients.js'
+import { allClients, callError, openApi, popCore, type Body, type RpcCaller, signedXmlGet } from '../helpers/clients.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 
 const REGION = 'cn-hangzhou'
@@ -630,27 +630,6 @@ test('address pool: next after the highest, then the lowest free, then exhausted
   assert.equal(explicit['Address'], '127.1.0.1')
 })
 
-// pop-core JSON-parses every body, so XML is checked with a V1-signed request made here.
-const signedGet = async (s: TestServer, params: Record<string, string>): Promise<Response> => {
-  const all: Record<string, string> = {
-    Format: 'XML',
-    Version: '2014-05-15',
-    AccessKeyId: s.accessKeyId,
-    SignatureMethod: 'HMAC-SHA1',
-    SignatureVersion: '1.0',
-    SignatureNonce: randomUUID(),
-    Timestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    ...params,
-  }
-  const encode = (v: string) =>
-    encodeURIComponent(v).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`)
-  const canonical = Object.keys(all)
-    .sort()
-    .map((k) => `${encode(k)}=${encode(all[k]!)}`)
-    .join('&')
-  const signature = createHmac('sha1', `${s.accessKeySecret}&`).update(`GET&%2F&${encode(canonical)}`).digest('base64')
-  return fetch(`${s.endpoint}/?${canonical}&Signature=${encode(signature)}`)
-}
 
 test('XML: DescribeLoadBalancerAttribute and its not-found error', async (t) => {
   const s = await start(t)
@@ -659,7 +638,7 @@ test('XML: DescribeLoadBalancerAttribute and its not-found error', async (t) => 
   const id: string = created['LoadBalancerId']
   const parser = new XMLParser({ parseTagValue: false })
 
-  const ok = await signedGet(s, { Action: 'DescribeLoadBalancerAttribute', LoadBalancerId: id })
+  const ok = await signedXmlGet(s, { Action: 'DescribeLoadBalancerAttribute', LoadBalancerId: id })
   assert.equal(ok.status, 200)
   assert.equal(ok.headers.get('content-type'), 'text/xml;charset=utf-8')
   const text = await ok.text()
@@ -671,7 +650,7 @@ test('XML: DescribeLoadBalancerAttribute and its not-found error', async (t) => 
   assert.deepEqual(body['Tags'], { Tag: { TagKey: 'env', TagValue: 'x' } })
   assert.equal(body['BackendServers'], '')
 
-  const missing = await signedGet(s, { Action: 'DescribeLoadBalancerAttribute', LoadBalancerId: 'lb-missing' })
+  const missing = await signedXmlGet(s, { Action: 'DescribeLoadBalancerAttribute', LoadBalancerId: 'lb-missing' })
   assert.equal(missing.status, 404)
   const error = parser.parse(await missing.text())['Error']
   assert.equal(error['Code'], 'InvalidLoadBalancerId.NotFound')

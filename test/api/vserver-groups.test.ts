@@ -3,10 +3,9 @@
  * read back after every refusal, tags on groups, and one signed XML exchange (contract §2.1, §2.5, §5).
  */
 import assert from 'node:assert/strict'
-import { createHmac, randomUUID } from 'node:crypto'
 import { test } from 'node:test'
 import { XMLParser } from 'fast-xml-parser'
-import { allClients, callError, ECS, openApi, popCore, type Body, type RpcCaller } from '../helpers/clients.js'
+import { allClients, callError, ECS, openApi, popCore, signedXmlGet, type Body, type RpcCaller } from '../helpers/clients.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 
 const REGION = 'cn-hangzhou'
@@ -828,28 +827,6 @@ test('DeleteVServerGroup and tags on groups: one transaction, quota freed, 404 e
   )
 })
 
-// pop-core JSON-parses every body, so XML is checked with a V1-signed request made here.
-const signedGet = async (s: TestServer, params: Record<string, string>): Promise<Response> => {
-  const all: Record<string, string> = {
-    Format: 'XML',
-    Version: '2014-05-15',
-    AccessKeyId: s.accessKeyId,
-    SignatureMethod: 'HMAC-SHA1',
-    SignatureVersion: '1.0',
-    SignatureNonce: randomUUID(),
-    Timestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    RegionId: REGION,
-    ...params,
-  }
-  const encode = (v: string) =>
-    encodeURIComponent(v).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`)
-  const canonical = Object.keys(all)
-    .sort()
-    .map((k) => `${encode(k)}=${encode(all[k]!)}`)
-    .join('&')
-  const signature = createHmac('sha1', `${s.accessKeySecret}&`).update(`GET&%2F&${encode(canonical)}`).digest('base64')
-  return fetch(`${s.endpoint}/?${canonical}&Signature=${encode(signature)}`)
-}
 
 test('XML: AddVServerGroupBackendServers, DescribeVServerGroupAttribute and the not-found error', async (t) => {
   const s = await start(t)
@@ -859,7 +836,7 @@ test('XML: AddVServerGroupBackendServers, DescribeVServerGroupAttribute and the 
   const id = await createGroup(c, lb, { VServerGroupName: 'xml' })
   const parser = new XMLParser({ parseTagValue: false })
 
-  const added = await signedGet(s, {
+  const added = await signedXmlGet(s, { RegionId: REGION,
     Action: 'AddVServerGroupBackendServers',
     VServerGroupId: id,
     BackendServers: json([{ ServerId: a, Port: 80 }, { ServerId: b, Port: 81, Weight: 5 }]),
@@ -877,7 +854,7 @@ test('XML: AddVServerGroupBackendServers, DescribeVServerGroupAttribute and the 
     ],
   )
 
-  const ok = await signedGet(s, { Action: 'DescribeVServerGroupAttribute', VServerGroupId: id })
+  const ok = await signedXmlGet(s, { RegionId: REGION, Action: 'DescribeVServerGroupAttribute', VServerGroupId: id })
   assert.equal(ok.status, 200)
   assert.equal(ok.headers.get('content-type'), 'text/xml;charset=utf-8')
   const body = parser.parse(await ok.text())['DescribeVServerGroupAttributeResponse']
@@ -897,7 +874,7 @@ test('XML: AddVServerGroupBackendServers, DescribeVServerGroupAttribute and the 
     ProxyProtocolV2Enabled: 'false',
   })
 
-  const missing = await signedGet(s, { Action: 'DescribeVServerGroupAttribute', VServerGroupId: 'rsp-bp1missing' })
+  const missing = await signedXmlGet(s, { RegionId: REGION, Action: 'DescribeVServerGroupAttribute', VServerGroupId: 'rsp-bp1missing' })
   assert.equal(missing.status, 404)
   const error = parser.parse(await missing.text())['Error']
   assert.equal(error['Code'], 'InvalidParameter')
