@@ -348,16 +348,19 @@ async function startWorld(
   o: Options,
   build: ServerBuild,
   dir: string,
-  nodeArgs: readonly string[] = [],
+  how: { readonly peers: boolean; readonly nodeArgs?: readonly string[] },
 ): Promise<World> {
   const backends = await startBackends(dir, HOSTS)
   const echoes = await Promise.all(HOSTS.map(startUdpEcho))
   const tcpMembers = backends.map((b, i) => ({ host: b.host, port: b.port, weight: WEIGHTS[i]! }))
   const udpMembers = echoes.map((e, i) => ({ host: e.host, port: e.port, weight: WEIGHTS[i]! }))
-  const haproxy = o.profile ? undefined : await startHaproxy(join(dir, 'haproxy'), backends, WEIGHTS)
-  const nginx = o.profile ? undefined : await startNginxProxy(join(dir, 'nginx-proxy'), backends, echoes, WEIGHTS)
+  const haproxy = how.peers ? await startHaproxy(join(dir, 'haproxy'), backends, WEIGHTS) : undefined
+  const nginx = how.peers ? await startNginxProxy(join(dir, 'nginx-proxy'), backends, echoes, WEIGHTS) : undefined
   // 127.0.0.2–4 must lie in the instance pool for RunInstances to accept them as private IPs.
-  const slb = await startOpenSlb(ROOT, build, { nodeArgs, serveArgs: ['--instance-pool', '127.0.0.0/24'] })
+  const slb = await startOpenSlb(ROOT, build, {
+    nodeArgs: how.nodeArgs ?? [],
+    serveArgs: ['--instance-pool', '127.0.0.0/24'],
+  })
   const wanted = (['tcp', 'udp', 'http'] as const).filter((p) => o.only.has(p))
   const setup = await configure(slb, HOSTS, tcpMembers, udpMembers, wanted, o.healthCheck)
   const unavailable = new Map<Protocol, string>(setup.failed)
@@ -424,7 +427,7 @@ const MODES: readonly Mode[] = ['ka', 'close', 'rate']
 
 async function benchmark(o: Options, build: ServerBuild, dir: string, gate: QuietGate, before: number): Promise<void> {
   const started = Date.now()
-  const world = await startWorld(o, build, dir)
+  const world = await startWorld(o, build, dir, { peers: true })
   const { targets } = world
   const httpTargets = targets.filter((t) => t.layer !== 'udp')
   const udpTargets = targets.filter((t) => t.layer === 'udp')
@@ -474,7 +477,6 @@ async function benchmark(o: Options, build: ServerBuild, dir: string, gate: Quie
     perRep.push(`rep ${rep}: ${ratios.join(', ')}`)
   }
 
-  const reconfig = o.reconfig > 0 ? await reconfiguration(world, o) : undefined
   const byMode = new Map<Mode, Row[]>([...MODES, 'udp' as const].map((m) => [m, rowsOf(targets, m, runs)]))
   const gs = goals(byMode)
   const allRuns = [...runs.values()].flat()
@@ -536,7 +538,6 @@ async function benchmark(o: Options, build: ServerBuild, dir: string, gate: Quie
             'this run is noisy (compare the per-repetition ratios, and rerun on a quiet machine).',
         ]
       : []),
-    ...(reconfig === undefined ? [] : ['', reconfig]),
   ].join('\n')
   process.stdout.write('\n' + block + '\n')
   if (o.write) {
@@ -544,6 +545,29 @@ async function benchmark(o: Options, build: ServerBuild, dir: string, gate: Quie
     log(`\nwritten to ${relative(ROOT, DOCS)}`)
   }
   await stopOpenSlb(world.slb)
+}
+
+/** `--reconfig`: the reconfiguration pass alone, against OpenSLB only, in its own block of the docs. */
+async function reconfigMode(o: Options, build: ServerBuild, dir: string, before: number): Promise<void> {
+  const world = await startWorld({ ...o, only: new Set(['http', 'tcp']) }, build, dir, { peers: false })
+  for (const t of world.targets.filter((x) => x.kind === 'openslb')) {
+    await runWrk({ url: urlOf(t.endpoint), ...WRK, durationS: 1, close: false }, dir)
+  }
+  const text = await reconfiguration(world, o)
+  await stopOpenSlb(world.slb)
+  const block = [
+    `Measured ${machineLine(describeMachine())}; ${versions().wrk}.`,
+    '',
+    `Command: \`${commandLine()}\` — OpenSLB from ${build.note}, health checks ${o.healthCheck ? 'on' : 'off'}; ` +
+      `other processes' CPU before the run: ${before.toFixed(0)}% of a core.`,
+    '',
+    text,
+  ].join('\n')
+  process.stdout.write('\n' + block + '\n')
+  if (o.write) {
+    writeMarkedBlock(DOCS, `${MARKER}-reconfig`, block, '### Reconfiguration under load')
+    log(`\nwritten to ${relative(ROOT, DOCS)}`)
+  }
 }
 
 /**
@@ -556,6 +580,9 @@ async function reconfiguration(world: World, o: Options): Promise<string> {
   if (target === undefined) return 'Reconfiguration under load: not run (no OpenSLB HTTP or TCP listener).'
   const members = (w: readonly number[]) =>
     world.backends.map((b, i) => ({ host: b.host, port: b.port, weight: w[i]! }))
+  // The same load without changes first, for the throughput a reconfiguration costs.
+  const quiet = await runWrk({ url: urlOf(target.endpoint), ...WRK, durationS: o.durationS, close: false }, world.dir)
+  await sleep(PAUSE_MS)
   // Long enough for the calls at about 10 ms each under load; stopped as soon as they are done.
   const durationS = Math.min(300, Math.max(20, Math.ceil(o.reconfig / 50)))
   log(`reconfiguration: ${o.reconfig} weight changes under wrk load on ${target.name} (at most ${durationS} s)`)
@@ -599,7 +626,8 @@ async function reconfiguration(world: World, o: Options): Promise<string> {
       `call p50 ${formatMs(pct(50))} ms, p99 ${formatMs(pct(99))} ms, ${failures} failed` +
       (firstFailure ? ` (first: ${firstFailure.slice(0, 200)})` : '') +
       `; wrk ${formatInt(r.requests)} requests at ${formatInt(r.requestsPerSecond)}/s, ${r.errors} socket errors, ` +
-      `${r.non2xx} non-2xx; backend hits s1:s2:s3 = ${hits.join(':')} (s3 must be 0).`,
+      `${r.non2xx} non-2xx (the same load without changes: ${formatInt(quiet.requestsPerSecond)}/s, ` +
+      `${quiet.errors} socket errors); backend hits s1:s2:s3 = ${hits.join(':')} (s3 must be 0).`,
     ...(done < o.reconfig ? [`The load ended before all ${o.reconfig} changes were made.`] : []),
   ].join('\n')
 }
@@ -618,11 +646,10 @@ async function profile(o: Options, build: ServerBuild, dir: string, gate: QuietG
     const profDir = join(outDir, `${protocol}-${mode}`)
     mkdirSync(profDir, { recursive: true })
     const worldDir = mkdtempSync(join(dir, 'world-'))
-    const world = await startWorld({ ...o, only: new Set([protocol]) }, build, worldDir, [
-      '--cpu-prof',
-      '--cpu-prof-dir',
-      profDir,
-    ])
+    const world = await startWorld({ ...o, only: new Set([protocol]) }, build, worldDir, {
+      peers: false,
+      nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profDir],
+    })
     const target = world.targets.find((t) => t.kind === 'openslb')
     if (target === undefined) {
       report.push(`### ${protocol} ${mode}: not profiled (${world.unavailable.get(protocol) ?? 'no listener'})`)
@@ -668,7 +695,9 @@ async function main(): Promise<void> {
   // Bounded: 3 modes × 7 targets + 3 UDP per repetition, each run plus its pause and set-up slack.
   const perRep = 21 * (o.durationS + 2.5) + 3 * (o.durationS + 3.5)
   const budgetS =
-    (o.profile ? 7 * (o.durationS + 20) : o.reps * perRep + 30 + (o.reconfig > 0 ? 330 : 0)) + 180 + o.waitQuietS
+    (o.profile ? 7 * (o.durationS + 20) : o.reconfig > 0 ? 330 + o.durationS : o.reps * perRep + 30) +
+    180 +
+    o.waitQuietS
   setTimeout(() => {
     log(`hard time limit of ${Math.round(budgetS)} s reached: stopping everything`)
     killAllNow()
@@ -680,6 +709,7 @@ async function main(): Promise<void> {
   runDir = mkdtempSync(join(tmpdir(), 'openslb-dataplane-'))
   log(`work dir ${runDir} (configs, logs, pid files)`)
   if (o.profile) await profile(o, build, runDir, gate)
+  else if (o.reconfig > 0) await reconfigMode(o, build, runDir, before)
   else await benchmark(o, build, runDir, gate, before)
 }
 
