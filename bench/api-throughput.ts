@@ -20,13 +20,14 @@ import {
   cpuSeconds,
   forkTs,
   freePort,
+  hardTimeLimit,
   killAllNow,
   machineCpuSeconds,
+  runBenchmark,
+  type SpawnedServer,
   spawnNode,
-  stopAll,
   stopChild,
   waitForHttp,
-  type SpawnedServer,
 } from './lib/processes.js'
 import { describeMachine, machineLine, resultsTable, writeMarkedBlock, type TargetRow } from './lib/report.js'
 import { DEFAULT_SCENARIO, SCENARIOS, type ScenarioName, type Workload } from './lib/scenarios.js'
@@ -454,36 +455,12 @@ async function main(): Promise<void> {
   const serverMode = chooseServerBuild(o.server)
   const perRun = o.warmupS + o.durationS + 4
   const budgetS = (o.profile ? 2 : o.reps * 3) * perRun + 120
-  setTimeout(() => {
-    log(`hard time limit of ${budgetS} s reached: stopping everything`)
-    killAllNow()
-    process.exit(1)
-  }, budgetS * 1000).unref()
+  hardTimeLimit(budgetS, log)
   if (o.profile) await profile(o, serverMode)
   else await benchmark(o, serverMode)
 }
 
-process.on('exit', () => {
+runBenchmark('api-throughput', main, () => {
   killAllNow()
   removeTempDirs()
-})
-let interrupted = false
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    interrupted = true
-    log(`${signal}: stopping the child processes`)
-    void stopAll().finally(() => process.exit(130))
-  })
-}
-
-main().then(
-  () => stopAll(),
-  async (err: unknown) => {
-    // Children killed by the signal handler make the run fail; that is not news.
-    if (interrupted) return
-    log(`api-throughput: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
-    await stopAll()
-    process.exitCode = 1
-  },
-)
+}, log)

@@ -33,7 +33,11 @@ import {
   type OpenSlb,
   type ServerBuild,
 } from './lib/openslb-server.js'
-import { killAllNow, stopAll } from './lib/processes.js'
+import {
+  hardTimeLimit,
+  killAllNow,
+  runBenchmark,
+} from './lib/processes.js'
 import { describeMachine, machineLine, writeMarkedBlock } from './lib/report.js'
 import { callOnce, type RequestTemplate } from './lib/signed-request.js'
 import { formatInt, formatMs, formatRatio, median, spread } from './lib/stats.js'
@@ -473,35 +477,12 @@ async function main(): Promise<void> {
   const build = chooseServerBuild(ROOT, o.server)
   const perRun = o.warmupS + o.durationS + 3
   const budgetS = (o.profile ? 1 : o.reps) * LOOPS.length * 2 * perRun + 300
-  setTimeout(() => {
-    log(`hard time limit of ${budgetS} s reached: stopping everything`)
-    killAllNow()
-    process.exit(1)
-  }, budgetS * 1000).unref()
+  hardTimeLimit(budgetS, log)
   if (o.profile) await profile(o, build)
   else await benchmark(o, build)
 }
 
-process.on('exit', () => {
+runBenchmark('backend-servers', main, () => {
   killAllNow()
   removeTempDirs()
-})
-let interrupted = false
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    interrupted = true
-    log(`${signal}: stopping the child processes`)
-    void stopAll().finally(() => process.exit(130))
-  })
-}
-
-main().then(
-  () => stopAll(),
-  async (err: unknown) => {
-    if (interrupted) return
-    log(`backend-servers: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
-    await stopAll()
-    process.exitCode = 1
-  },
-)
+}, log)

@@ -35,9 +35,10 @@ import {
 } from './lib/peers.js'
 import {
   forkTs,
+  hardTimeLimit,
   killAllNow,
   machineCpuSeconds,
-  stopAll,
+  runBenchmark,
   stopChild,
   treeCpuSeconds,
 } from './lib/processes.js'
@@ -698,11 +699,7 @@ async function main(): Promise<void> {
     (o.profile ? 7 * (o.durationS + 20) : o.reconfig > 0 ? 330 + o.durationS : o.reps * perRep + 30) +
     180 +
     o.waitQuietS
-  setTimeout(() => {
-    log(`hard time limit of ${Math.round(budgetS)} s reached: stopping everything`)
-    killAllNow()
-    process.exit(1)
-  }, budgetS * 1000).unref()
+  hardTimeLimit(budgetS, log)
   const gate = new QuietGate(o.waitQuietS, QUIET_PERCENT, log)
   const before = await gate.pause(2_000)
   log(`other processes' CPU before the run: ${before.toFixed(0)}% of a core`)
@@ -722,24 +719,4 @@ function cleanUp(): void {
   }
 }
 
-process.on('exit', cleanUp)
-let interrupted = false
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    interrupted = true
-    log(`${signal}: stopping the child processes`)
-    void stopAll().finally(() => process.exit(130))
-  })
-}
-
-main().then(
-  () => stopAll(),
-  async (err: unknown) => {
-    if (interrupted) return
-    log(`dataplane: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
-    await stopAll()
-    process.exitCode = 1
-  },
-)
-
+runBenchmark('dataplane', main, cleanUp, log)

@@ -201,3 +201,43 @@ export function treeCpuSeconds(pid: number): number {
   }
   return ticks / ticksPerSecond
 }
+
+/** Stops everything once `seconds` have passed: no benchmark may outlive its budget. */
+export function hardTimeLimit(seconds: number, log: (line: string) => void): void {
+  setTimeout(() => {
+    log(`hard time limit of ${Math.round(seconds)} s reached: stopping everything`)
+    killAllNow()
+    process.exit(1)
+  }, seconds * 1000).unref()
+}
+
+/**
+ * Runs a benchmark's main: `cleanUp` on exit, every child stopped on SIGINT/SIGTERM or failure,
+ * exit code 1 on failure (130 on a signal).
+ */
+export function runBenchmark(
+  name: string,
+  main: () => Promise<void>,
+  cleanUp: () => void,
+  log: (line: string) => void,
+): void {
+  process.on('exit', cleanUp)
+  let interrupted = false
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      interrupted = true
+      log(`${signal}: stopping the child processes`)
+      void stopAll().finally(() => process.exit(130))
+    })
+  }
+  main().then(
+    () => stopAll(),
+    async (err: unknown) => {
+      // Children killed by the signal handler make the run fail; that is not news.
+      if (interrupted) return
+      log(`${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
+      await stopAll()
+      process.exitCode = 1
+    },
+  )
+}
