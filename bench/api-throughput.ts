@@ -15,14 +15,12 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { BARE_BODY } from './lib/bare-server.js'
 import { busiestProfile, summarizeProfile } from './lib/cpu-profile.js'
-import type { GeneratorMessage, LoadJob, LoadResult } from './lib/load-protocol.js'
+import { measure as measureRun, type Measurement } from './lib/measure.js'
 import {
-  cpuSeconds,
   forkTs,
   freePort,
   hardTimeLimit,
   killAllNow,
-  machineCpuSeconds,
   runBenchmark,
   type SpawnedServer,
   spawnNode,
@@ -37,7 +35,6 @@ import { median, spread } from './lib/stats.js'
 const ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '')
 const DOCS = join(ROOT, 'docs', 'benchmarks.md')
 const MARKER = 'api-throughput'
-const LOAD_GENERATOR = join(ROOT, 'bench', 'lib', 'load-generator.ts')
 const BARE_SERVER = join(ROOT, 'bench', 'lib', 'bare-server.ts')
 const HOST = '127.0.0.1'
 /** The issue's goals, as fractions of the bare server's req/s measured in the same run. */
@@ -201,17 +198,7 @@ async function prepareWorkload(slb: OpenSlb, scenario: ScenarioName): Promise<Wo
   return workload
 }
 
-interface Measurement {
-  readonly result: LoadResult
-  readonly serverCpuPercent: number
-  readonly serverUsPerRequest: number
-  /** CPU used by everything else on the machine over the window (other processes), % of one core. */
-  readonly otherCpuPercent: number
-}
-
-let counterStart = 1
-
-/** One timed load run from a fresh generator process; server CPU is sampled around its window. */
+/** One load run against the server `serverPid` (bench/lib/measure.ts), with this benchmark's options. */
 function measure(
   port: number,
   serverPid: number,
@@ -219,7 +206,7 @@ function measure(
   template: RequestTemplate,
   o: Options,
 ): Promise<Measurement> {
-  const job: LoadJob = {
+  return measureRun(ROOT, serverPid, {
     host: HOST,
     port,
     key,
@@ -227,52 +214,6 @@ function measure(
     connections: o.connections,
     warmupMs: o.warmupS * 1000,
     durationMs: o.durationS * 1000,
-    counterStart,
-  }
-  counterStart += 10_000_000
-  const child = forkTs(LOAD_GENERATOR, ROOT)
-  return new Promise<Measurement>((resolve, reject) => {
-    let cpu0 = 0
-    let wall0 = 0
-    let cpu1 = 0
-    let wall1 = 0
-    let machine0 = 0
-    let machine1 = 0
-    const timer = setTimeout(() => {
-      void stopChild(child)
-      reject(new Error('load generator overran its time limit'))
-    }, job.warmupMs + job.durationMs + 30_000)
-    child.on('message', (m: GeneratorMessage) => {
-      if (m.type === 'measuring') {
-        cpu0 = cpuSeconds(serverPid)
-        machine0 = machineCpuSeconds().busy
-        wall0 = performance.now()
-      } else if (m.type === 'measured') {
-        cpu1 = cpuSeconds(serverPid)
-        machine1 = machineCpuSeconds().busy
-        wall1 = performance.now()
-      } else if (m.type === 'failed') {
-        clearTimeout(timer)
-        reject(new Error(`load generator failed: ${m.message}`))
-      } else {
-        clearTimeout(timer)
-        const cpu = cpu1 - cpu0
-        const seconds = (wall1 - wall0) / 1000
-        const generatorCpu = (m.result.generatorCpuPercent / 100) * m.result.seconds
-        resolve({
-          result: m.result,
-          serverCpuPercent: (cpu / seconds) * 100,
-          otherCpuPercent: Math.max(0, ((machine1 - machine0 - cpu - generatorCpu) / seconds) * 100),
-          serverUsPerRequest: m.result.requests > 0 ? (cpu * 1e6) / m.result.requests : Number.NaN,
-        })
-      }
-    })
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      // After a result this is a no-op; otherwise the child died without reporting.
-      reject(new Error(`load generator exited (${code}) without a result`))
-    })
-    child.send(job)
   })
 }
 
