@@ -7,6 +7,11 @@ import { parsePool, type Ipv4Pool } from './domain/ipv4.js'
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 
+/** What a node does: answer API calls, forward traffic, or both (issue 7; DESIGN.md "Scale-out"). */
+export type Role = 'all' | 'api' | 'dataplane'
+
+const ROLES: readonly Role[] = ['all', 'api', 'dataplane']
+
 export interface Quotas {
   /** CLB instances per account (contract §6: 30 in 2021, 60 on help.aliyun.com). */
   readonly loadBalancersPerAccount: number
@@ -41,6 +46,7 @@ export interface Config {
    * §0.3), so 40 is the default.
    */
   readonly maxBackendsPerCall: number
+  readonly role: Role
 }
 
 export const DEFAULTS: Config = Object.freeze({
@@ -59,6 +65,7 @@ export const DEFAULTS: Config = Object.freeze({
     listenersPerLoadBalancer: 50,
   }),
   maxBackendsPerCall: 40,
+  role: 'all',
 })
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -114,6 +121,7 @@ export function configFromArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
       'quota-load-balancers': { type: 'string' },
       'quota-backend-servers': { type: 'string' },
       'max-backends-per-call': { type: 'string' },
+      role: { type: 'string' },
     },
   })
   const logLevel = (values['log-level'] ?? env['OPENSLB_LOG_LEVEL'] ?? DEFAULTS.logLevel) as LogLevel
@@ -124,6 +132,8 @@ export function configFromArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   const lbQuota = values['quota-load-balancers']
   const backendQuota = values['quota-backend-servers']
   const perCall = values['max-backends-per-call']
+  const role = (values.role ?? env['OPENSLB_ROLE'] ?? DEFAULTS.role) as Role
+  if (!ROLES.includes(role)) throw new ConfigError(`invalid --role: ${role} (expected all, api or dataplane)`)
   return Object.freeze({
     ...DEFAULTS,
     listen: Object.freeze(listen === undefined ? DEFAULTS.listen : parseListen(listen)),
@@ -140,6 +150,7 @@ export function configFromArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
         : { backendServersPerLoadBalancer: positiveInt('--quota-backend-servers', backendQuota) }),
     }),
     maxBackendsPerCall: perCall === undefined ? DEFAULTS.maxBackendsPerCall : positiveInt('--max-backends-per-call', perCall),
+    role,
   })
 }
 

@@ -43,8 +43,10 @@ export async function bootstrapKey(
   const fromEnvSecret = env['OPENSLB_ACCESS_KEY_SECRET']
   if (fromEnvId !== undefined && fromEnvId !== '' && fromEnvSecret !== undefined && fromEnvSecret !== '') {
     const existing = await store.findAccessKey(fromEnvId)
-    const accountId = existing?.accountId ?? newAccountId()
-    await store.ensureAccessKey({ accessKeyId: fromEnvId, secret: fromEnvSecret, accountId, status: 'Active' })
+    const proposed = existing?.accountId ?? newAccountId()
+    await store.ensureAccessKey({ accessKeyId: fromEnvId, secret: fromEnvSecret, accountId: proposed, status: 'Active' })
+    // Nodes sharing one PostgreSQL may start together: the first to insert the key owns its account.
+    const accountId = existing?.accountId ?? (await store.findAccessKey(fromEnvId))?.accountId ?? proposed
     return { credentials: { accessKeyId: fromEnvId, accessKeySecret: fromEnvSecret, accountId }, generated: false, file: undefined }
   }
 

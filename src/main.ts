@@ -15,6 +15,8 @@ import { bootstrapKey, type BootstrapResult } from './credentials.js'
 import { BuiltinDriver } from './dataplane/builtin/builtin-driver.js'
 import type { HealthStatus } from './dataplane/driver.js'
 import { Reconciler } from './dataplane/reconciler.js'
+import { apiNotServed } from './domain/errors.js'
+import { ChangeFeed } from './store/change-feed.js'
 import type { KyselyStore } from './store/kysely-store.js'
 import { openStore } from './store/open.js'
 
@@ -25,9 +27,11 @@ export interface RunningServer {
   readonly endpoint: string
   readonly port: number
   readonly store: KyselyStore
-  readonly bootstrap: BootstrapResult
+  /** The bootstrap key; a data-plane-only node answers no API call and has none. */
+  readonly bootstrap: BootstrapResult | undefined
   readonly logger: Logger
-  readonly reconciler: Reconciler
+  /** The data plane's reconciler; an API-only node has none. */
+  readonly reconciler: Reconciler | undefined
   close(): Promise<void>
 }
 
@@ -39,6 +43,53 @@ export interface StartOptions {
 }
 
 const NONCE_PURGE_MS = 60_000
+// Generations kept in the change log; a node further behind than this rereads everything.
+const CHANGE_LOG_KEEP = 10_000
+
+/** The data plane of a node: the driver, the reconciler that feeds it, and the feed of other nodes' commits. */
+interface Dataplane {
+  readonly driver: BuiltinDriver
+  readonly reconciler: Reconciler
+  readonly feed: ChangeFeed | undefined
+  /** Resolves once every data-plane-relevant commit of this node is in force. */
+  settle(): Promise<void>
+  close(): Promise<void>
+}
+
+async function startDataplane(store: KyselyStore, logger: Logger): Promise<Dataplane> {
+  const driver = new BuiltinDriver()
+  const reconciler = new Reconciler(store, driver, logger)
+  let relevant = 0
+  // On PostgreSQL other nodes commit too; SQLite has one writer, this process.
+  const feed =
+    store.dialect === 'postgres'
+      ? new ChangeFeed(store, (generation, change) => reconciler.notify(generation, change), logger)
+      : undefined
+  store.onCommit((generation, change) => {
+    feed?.local(generation)
+    if (change === undefined) return
+    relevant = generation
+    reconciler.notify(generation, change)
+  })
+  // Listeners that were running come back here; with a feed, nothing committed meanwhile is missed.
+  const initialRead = async (): Promise<number> => {
+    await reconciler.start()
+    return reconciler.appliedGeneration
+  }
+  if (feed === undefined) await initialRead()
+  else await feed.start(initialRead)
+  return {
+    driver,
+    reconciler,
+    feed,
+    settle: () => reconciler.settle(relevant),
+    async close() {
+      await feed?.close()
+      await reconciler.close()
+      await driver.close()
+    },
+  }
+}
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: config.logLevel })
@@ -46,26 +97,18 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const store = await openStore(config, {
     onPoolError: (err) => logger.warn({ err }, 'an idle PostgreSQL connection failed; the pool replaces it'),
   })
+  const servesApi = config.role !== 'dataplane'
   // SQLite made the data directory; with PostgreSQL it holds only the credentials file.
-  if (config.dataDir !== undefined) mkdirSync(config.dataDir, { recursive: true })
-  const bootstrap = await bootstrapKey(store, config.dataDir, options.env ?? process.env)
+  if (config.dataDir !== undefined && servesApi) mkdirSync(config.dataDir, { recursive: true })
+  const bootstrap = servesApi ? await bootstrapKey(store, config.dataDir, options.env ?? process.env) : undefined
   const startedAt = now()
 
-  // The data plane converges on the store; listeners that were running come back here.
-  const driver = new BuiltinDriver()
-  const reconciler = new Reconciler(store, driver, logger)
-  let relevant = 0
-  store.onCommit((generation, change) => {
-    if (change === undefined) return
-    relevant = generation
-    reconciler.notify(generation, change)
-  })
-  await reconciler.start()
+  const dataplane = config.role === 'api' ? undefined : await startDataplane(store, logger)
   // One index per turn of the event loop: DescribeHealthStatus asks once per (listener, member).
   let index: Map<string, HealthStatus> | undefined
   const healthIndex = (): Map<string, HealthStatus> => {
     if (index === undefined) {
-      index = new Map(driver.health().map((h) => [`${h.listenerKey}#${h.backendId}`, h.status]))
+      index = new Map((dataplane?.driver.health() ?? []).map((h) => [`${h.listenerKey}#${h.backendId}`, h.status]))
       setImmediate(() => (index = undefined))
     }
     return index
@@ -77,14 +120,27 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     routes: routes(),
     logger,
     now,
-    settle: () => reconciler.settle(relevant),
+    ...(dataplane === undefined ? {} : { settle: dataplane.settle }),
+    ...(servesApi ? {} : { refuse: apiNotServed() }),
     dataplane: {
       healthStatus: (listenerKey, backendId) => healthIndex().get(`${listenerKey}#${backendId}`) ?? 'unavailable',
     },
   })
+  const healthInfo = { version: VERSION, startedAt, store, dialect: store.dialect, role: config.role }
   const internal = new Map<string, InternalRoute>([
-    ['/_openslb/health', () => health({ version: VERSION, startedAt, store, dialect: store.dialect }, now())],
-    ['/_openslb/stats', async () => stats(reconciler.appliedGeneration, driver.stats())],
+    [
+      '/_openslb/health',
+      () =>
+        health(
+          {
+            ...healthInfo,
+            appliedGeneration: dataplane?.reconciler.appliedGeneration,
+            feed: dataplane?.feed?.state,
+          },
+          now(),
+        ),
+    ],
+    ['/_openslb/stats', async () => stats(dataplane?.reconciler.appliedGeneration ?? -1, dataplane?.driver.stats() ?? [])],
   ])
   const server = createHttpServer({ app, internal, maxBodyBytes: config.maxBodyBytes, logger })
 
@@ -98,6 +154,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const { port } = server.address() as AddressInfo
   const purge = setInterval(() => {
     store.purgeNonces(now()).catch((err: unknown) => logger.warn({ err }, 'nonce purge failed'))
+    store.pruneChangeLog(CHANGE_LOG_KEEP).catch((err: unknown) => logger.warn({ err }, 'change log prune failed'))
   }, NONCE_PURGE_MS)
   purge.unref()
 
@@ -108,12 +165,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     store,
     bootstrap,
     logger,
-    reconciler,
+    reconciler: dataplane?.reconciler,
     close() {
       closing ??= (async () => {
         clearInterval(purge)
-        await reconciler.close()
-        await driver.close()
+        await dataplane?.close()
         await new Promise<void>((resolve) => {
           server.close(() => resolve())
           server.closeIdleConnections()

@@ -46,6 +46,8 @@ export interface AppDeps {
    * before answering (DESIGN.md "Consistency").
    */
   readonly settle?: () => Promise<void>
+  /** A data-plane-only node answers every call with this error (after choosing the format). */
+  readonly refuse?: SlbError
 }
 
 const NO_DATAPLANE: DataplaneView = { healthStatus: () => 'unavailable' }
@@ -169,6 +171,14 @@ export function createApp(deps: AppDeps): App {
     async handle(raw: RawRequest): Promise<RawResponse> {
       const ctx: RpcContext = { raw, requestId: newRequestId(), format: 'JSON' }
       try {
+        if (deps.refuse !== undefined) {
+          // The request's own errors matter less than where it was sent; only its format is kept.
+          try {
+            await decode(ctx, deps)
+            await chooseFormat(ctx, deps)
+          } catch {}
+          throw deps.refuse
+        }
         for (const step of PIPELINE) await step(ctx, deps)
         const body = serializeSuccess(ctx.format, ctx.route!.spec.name, ctx.result!)
         return { status: 200, headers: { 'content-type': body.contentType }, body: body.body }

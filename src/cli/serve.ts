@@ -6,17 +6,19 @@ import { redactedUrl } from '../store/postgres.js'
 export async function serve(argv: readonly string[]): Promise<void> {
   const config = configFromArgs(argv)
   const server = await startServer(config)
-  const { credentials, generated, file } = server.bootstrap
   const out = process.stdout
   const state =
     config.store === undefined ? `data: ${config.dataDir ?? 'in memory'}` : `store: ${redactedUrl(config.store)}`
-  out.write(`OpenSLB listening on ${server.endpoint} (${state}, LB addresses: ${config.addressPool.cidr})\n`)
-  if (generated) {
+  const role = config.role === 'all' ? '' : `, role: ${config.role}`
+  out.write(`OpenSLB listening on ${server.endpoint} (${state}, LB addresses: ${config.addressPool.cidr}${role})\n`)
+  const bootstrap = server.bootstrap
+  if (bootstrap?.generated === true) {
+    const { credentials, file } = bootstrap
     out.write(`Generated the bootstrap AccessKey (shown once${file === undefined ? '' : `; saved to ${file}`}):\n`)
     out.write(`  AccessKeyId:     ${credentials.accessKeyId}\n`)
     out.write(`  AccessKeySecret: ${credentials.accessKeySecret}\n`)
-  } else {
-    out.write(`AccessKeyId: ${credentials.accessKeyId}\n`)
+  } else if (bootstrap !== undefined) {
+    out.write(`AccessKeyId: ${bootstrap.credentials.accessKeyId}\n`)
   }
 
   let stopping = false

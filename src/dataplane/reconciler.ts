@@ -15,6 +15,9 @@ export interface DataplaneSource {
   readDataplane(only?: ReadonlySet<string>): Promise<DataplaneRows>
 }
 
+const RETRY_FIRST_MS = 200
+const RETRY_MAX_MS = 2_000
+
 interface Waiter {
   readonly generation: number
   readonly resolve: () => void
@@ -30,6 +33,8 @@ export class Reconciler {
   #waiters: Waiter[] = []
   #last: DataplaneSnapshot | undefined
   #closed = false
+  /** Rebuilds failed in a row (the database is unreachable, say). */
+  #failures = 0
   /** Load balancers to reread since the last pass, or 'all'. */
   #dirty: Set<string> | 'all' = 'all'
 
@@ -62,7 +67,7 @@ export class Reconciler {
     this.#running ??= this.#loop().finally(() => {
       this.#running = undefined
       // A notify that arrived during the last pass may need another one.
-      if (this.#wanted > this.#applied && !this.#closed) this.notify(this.#wanted, new Set())
+      if (this.#pending() && !this.#closed) this.notify(this.#wanted, new Set())
     })
   }
 
@@ -80,7 +85,7 @@ export class Reconciler {
   }
 
   async #loop(): Promise<void> {
-    while (!this.#closed && this.#wanted > this.#applied) {
+    while (!this.#closed && this.#pending()) {
       // Commits up to `target` are covered by this pass; their load balancers are in `dirty`.
       const target = this.#wanted
       const dirty = this.#last === undefined ? 'all' : this.#dirty
@@ -105,14 +110,26 @@ export class Reconciler {
         }
       } catch (err) {
         this.#dirty = merge(this.#dirty, dirty)
-        // The API already answered for the commit; keep the last applied state and retry shortly.
-        this.#logger.error({ err }, 'data plane rebuild failed')
-        await new Promise((r) => setTimeout(r, 200).unref())
+        // The API already answered for the commit (or the database is away): keep forwarding with
+        // the last applied state and retry, backing off, logging once per run of failures.
+        if (this.#failures === 0) this.#logger.error({ err }, 'data plane rebuild failed; retrying')
+        this.#failures += 1
+        await new Promise((r) => setTimeout(r, Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (this.#failures - 1))).unref())
         continue
       }
+      if (this.#failures > 0) this.#logger.info({ failures: this.#failures }, 'data plane rebuilt again')
+      this.#failures = 0
       this.#release()
     }
     this.#release()
+  }
+
+  /**
+   * A pass is due for a newer generation, or for load balancers another node changed: its commit
+   * may carry a generation this node already passed (committed before this node's own, seen after).
+   */
+  #pending(): boolean {
+    return this.#wanted > this.#applied || this.#dirty === 'all' || this.#dirty.size > 0
   }
 
   async #apply(snapshot: DataplaneSnapshot): Promise<void> {

@@ -59,6 +59,14 @@ export const bodyTooLarge = (limit: number): SlbError =>
   err('InvalidParameter', 400, `The request body exceeds the limit of ${limit} bytes.`)
 export const internalError = (): SlbError =>
   err('InternalError', 500, 'The request processing has failed due to some unknown error, exception or failure.')
+/** An OpenSLB node started with --role dataplane: it forwards traffic and answers no API call. */
+export const apiNotServed = (): SlbError =>
+  err(
+    'Forbidden.DataplaneNode',
+    403,
+    'This OpenSLB node runs with --role dataplane and answers no API calls; send them to a node with --role api or all.',
+  )
+
 export const serviceUnavailable = (): SlbError =>
   err('ServiceUnavailable', 503, 'The request has failed due to a temporary failure of the server.')
 export const idempotentParameterMismatch = (): SlbError =>

@@ -6,7 +6,8 @@ import type { SqlDialect } from './dialect.js'
 import { migrateToLatest } from './migrate.js'
 import { readDataplane } from './dataplane-rows.js'
 import { NonceLog } from './nonce-log.js'
-import { lockGeneration, withAccountLock } from './postgres.js'
+import type { ChangeRow, ChangeSource } from './change-feed.js'
+import { lockGeneration, subscribeToChanges, withAccountLock, type Subscription } from './postgres.js'
 import type { DataplaneRows, Repositories, Store, WriteOptions } from './repository.js'
 import type { Executor } from './repos/executor.js'
 import { num } from './repos/executor.js'
@@ -18,7 +19,8 @@ import { KyselyServerGroups } from './repos/server-groups.js'
 import { KyselyListeners } from './repos/listeners.js'
 import { KyselyTags } from './repos/tags.js'
 import { retryConflicts } from './retry.js'
-import { changeOf, Touched, type DataplaneChange } from './touched.js'
+import { changeOf, decodeChange, encodeChange, Touched, type DataplaneChange } from './touched.js'
+import { unavailable } from './unavailable.js'
 import { Turns } from './turns.js'
 import type { Database } from './schema.js'
 
@@ -37,9 +39,11 @@ const repositories = (db: Executor, scope: Scope, touched: Touched = new Touched
   listeners: new KyselyListeners(db, scope, touched),
 })
 
-export class KyselyStore implements Store {
+export class KyselyStore implements Store, ChangeSource {
   readonly #db: Kysely<Database>
   readonly #dialect: SqlDialect
+  /** PostgreSQL's URL, for the change feed's own connection. */
+  readonly #url: string | undefined
   readonly #onCommit: Array<(generation: number, change: DataplaneChange | undefined) => void> = []
   /** Keys are read on every request; a change to a key takes effect within KEY_CACHE_MS. */
   readonly #keys = new Map<string, { key: AccessKey; until: number }>()
@@ -48,14 +52,15 @@ export class KyselyStore implements Store {
   /** PostgreSQL: one write per account at a time on this node, so few connections wait on its lock. */
   readonly #turns = new Turns()
 
-  private constructor(db: Kysely<Database>, dialect: SqlDialect) {
+  private constructor(db: Kysely<Database>, dialect: SqlDialect, url: string | undefined) {
     this.#db = db
     this.#dialect = dialect
+    this.#url = url
     this.#nonces = new NonceLog(db)
   }
 
   /** Migrates the database to the latest version and returns the store on it. */
-  static async open(db: Kysely<Database>, dialect: SqlDialect): Promise<KyselyStore> {
+  static async open(db: Kysely<Database>, dialect: SqlDialect, url?: string): Promise<KyselyStore> {
     // An unreachable PostgreSQL fails here too; its pool must not outlive the failed start.
     const result = await migrateToLatest(db, dialect).catch(async (err: unknown) => {
       await db.destroy()
@@ -65,7 +70,7 @@ export class KyselyStore implements Store {
       await db.destroy()
       throw new Error('database migration failed', { cause: result.error })
     }
-    return new KyselyStore(db, dialect)
+    return new KyselyStore(db, dialect, url)
   }
 
   get dialect(): SqlDialect {
@@ -82,7 +87,11 @@ export class KyselyStore implements Store {
 
   async read<T>(scope: Scope, fn: (repos: Repositories) => Promise<T>): Promise<T> {
     // PostgreSQL gives each statement its own snapshot unless a transaction holds one.
-    if (this.#dialect === 'postgres') return this.#snapshot().execute((trx) => fn(repositories(trx, scope)))
+    if (this.#dialect === 'postgres') {
+      return this.#snapshot()
+        .execute((trx) => fn(repositories(trx, scope)))
+        .catch(unavailable)
+    }
     return fn(repositories(this.#db, scope))
   }
 
@@ -96,29 +105,69 @@ export class KyselyStore implements Store {
    */
   async write<T>(scope: Scope, fn: (repos: Repositories) => Promise<T>, options: WriteOptions = {}): Promise<T> {
     const postgres = this.#dialect === 'postgres'
+    const affectsDataplane = options.affectsDataplane ?? true
     const once = (db: Kysely<Database>) => {
       const trx = postgres ? db.transaction().setIsolationLevel('serializable') : db.transaction()
       // A fresh record per attempt: a retried attempt may touch other load balancers.
       const touched = new Touched()
       return trx.execute(async (trx) => {
         const value = await fn(repositories(trx, scope, touched))
-        if (postgres) await lockGeneration(trx)
+        const change = affectsDataplane ? changeOf(touched) : undefined
+        if (postgres) await lockGeneration(trx, change !== undefined)
         const row = await trx
           .insertInto('change_log')
-          .values({ account_id: scope.accountId, region_id: scope.regionId ?? '', committed_at: Date.now() })
+          .values({
+            account_id: scope.accountId,
+            region_id: scope.regionId ?? '',
+            committed_at: Date.now(),
+            load_balancers: encodeChange(change),
+          })
           .returning('generation')
           .executeTakeFirstOrThrow()
-        return { value, generation: num(row.generation), touched }
+        return { value, generation: num(row.generation), change }
       })
     }
-    const { value, generation, touched } = postgres
-      ? await this.#turns.run(scope.accountId, () =>
-          withAccountLock(this.#db, scope.accountId, (conn) => retryConflicts(() => once(conn))),
-        )
+    const { value, generation, change } = postgres
+      ? await this.#turns
+          .run(scope.accountId, () =>
+            withAccountLock(this.#db, scope.accountId, (conn) => retryConflicts(() => once(conn))),
+          )
+          .catch(unavailable)
       : await once(this.#db)
-    const change = (options.affectsDataplane ?? true) ? changeOf(touched) : undefined
     for (const listener of this.#onCommit) listener(generation, change)
     return value
+  }
+
+  /** Opens the change feed's notification channel (PostgreSQL; SQLite's feed is onCommit). */
+  subscribe(onNotify: () => void, onLost: (err: Error) => void): Promise<Subscription> {
+    if (this.#url === undefined) throw new Error('only a PostgreSQL store has a change feed to subscribe to')
+    return subscribeToChanges(this.#url, onNotify, onLost)
+  }
+
+  async changesSince(cursor: number, limit: number): Promise<{ rows: ChangeRow[]; oldest: number | undefined }> {
+    const rows = await this.#db
+      .selectFrom('change_log')
+      .where('generation', '>', cursor)
+      .select(['generation', 'load_balancers'])
+      .orderBy('generation')
+      .limit(limit)
+      .execute()
+    const first = await this.#db
+      .selectFrom('change_log')
+      .select('generation')
+      .orderBy('generation')
+      .limit(1)
+      .executeTakeFirst()
+    return {
+      rows: rows.map((r) => ({ generation: num(r.generation), change: decodeChange(r.load_balancers) })),
+      oldest: first === undefined ? undefined : num(first.generation),
+    }
+  }
+
+  /** Forgets all but the newest `keep` generations; a node further behind rereads everything. */
+  async pruneChangeLog(keep: number): Promise<void> {
+    const head = await this.generation()
+    await this.#db.deleteFrom('change_log').where('generation', '<=', head - keep).execute()
   }
 
   /** A read-only transaction on one snapshot (PostgreSQL). */
@@ -144,7 +193,7 @@ export class KyselyStore implements Store {
     const now = Date.now()
     const cached = this.#keys.get(accessKeyId)
     if (cached !== undefined && cached.until > now) return cached.key
-    const key = await this.#loadAccessKey(accessKeyId)
+    const key = await this.#loadAccessKey(accessKeyId).catch(unavailable)
     if (key !== undefined) {
       if (this.#keys.size >= KEY_CACHE_SIZE) this.#keys.clear()
       this.#keys.set(accessKeyId, { key, until: now + KEY_CACHE_MS })
@@ -206,7 +255,7 @@ export class KyselyStore implements Store {
   }
 
   claimNonce(accessKeyId: string, nonce: string, expiresAt: number): Promise<boolean> {
-    return this.#nonces.claim(accessKeyId, nonce, expiresAt)
+    return this.#nonces.claim(accessKeyId, nonce, expiresAt).catch(unavailable)
   }
 
   purgeNonces(now: number): Promise<void> {

@@ -5,6 +5,7 @@ import { initial } from './migrations/0001-initial.js'
 import { serverGroups } from './migrations/0002-server-groups.js'
 import { listeners } from './migrations/0003-listeners.js'
 import { memberIndex } from './migrations/0004-member-index.js'
+import { changeFeed } from './migrations/0005-change-feed.js'
 import { withMigrationLock } from './postgres.js'
 
 const migrations = (dialect: SqlDialect): Record<string, Migration> => ({
@@ -12,6 +13,7 @@ const migrations = (dialect: SqlDialect): Record<string, Migration> => ({
   '0002-server-groups': serverGroups(),
   '0003-listeners': listeners(),
   '0004-member-index': memberIndex(),
+  '0005-change-feed': changeFeed(),
 })
 
 export async function migrateToLatest(db: Kysely<any>, dialect: SqlDialect): Promise<MigrationResultSet> {

@@ -14,5 +14,5 @@ export async function openStore(location: StoreLocation, options: PostgresOption
   const url = location.store
   if (url === undefined) return KyselyStore.open(openSqlite(location.dataDir), 'sqlite')
   if (!isPostgresUrl(url)) throw new Error('the store must be a postgres:// URL')
-  return KyselyStore.open(openPostgres(url, options), 'postgres')
+  return KyselyStore.open(openPostgres(url, options), 'postgres', url)
 }

@@ -83,11 +83,68 @@ export function withAccountLock<T>(
   })
 }
 
+/** The channel every node LISTENs on; the payload is the schema, which channels do not separate. */
+export const CHANGE_CHANNEL = 'openslb_changes'
+
 /**
  * Taken right before the change_log insert and held until commit: a sequence hands out numbers in
  * insert order, not commit order, and the data plane must never see generation g committed while a
- * smaller one is still to come (it would skip that change).
+ * smaller one is still to come (it would skip that change). With `notify`, the other nodes hear of
+ * the commit when it happens (PostgreSQL delivers a transaction's notifications at its commit).
  */
-export async function lockGeneration(trx: Kysely<Database>): Promise<void> {
-  await sql`select pg_advisory_xact_lock(${GENERATION_LOCK})`.execute(trx)
+export async function lockGeneration(trx: Kysely<Database>, notify: boolean): Promise<void> {
+  await (notify
+    ? sql`select pg_advisory_xact_lock(${GENERATION_LOCK}), pg_notify(${CHANGE_CHANNEL}, current_schema())`
+    : sql`select pg_advisory_xact_lock(${GENERATION_LOCK})`
+  ).execute(trx)
+}
+
+export interface Subscription {
+  close(): Promise<void>
+}
+
+/**
+ * LISTENs for commits to this schema on a connection of its own (a pooled one would be handed to
+ * queries). `onLost` fires once when that connection fails; the caller subscribes again.
+ */
+export async function subscribeToChanges(
+  url: string,
+  onNotify: () => void,
+  onLost: (err: Error) => void,
+): Promise<Subscription> {
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: 5_000,
+    keepAlive: true,
+    application_name: 'openslb-change-feed',
+  })
+  let closed = false
+  let lost = false
+  const lose = (err: Error): void => {
+    if (closed || lost) return
+    lost = true
+    onLost(err)
+    client.end().catch(() => {})
+  }
+  client.on('error', lose)
+  client.on('end', () => lose(new Error('the change feed connection ended')))
+  try {
+    await client.connect()
+    const { rows } = await client.query<{ schema: string }>('select current_schema() as schema')
+    const schema = rows[0]?.schema
+    client.on('notification', (msg) => {
+      if (msg.channel === CHANGE_CHANNEL && msg.payload === schema) onNotify()
+    })
+    await client.query(`listen ${CHANGE_CHANNEL}`)
+  } catch (err) {
+    closed = true
+    await client.end().catch(() => {})
+    throw err
+  }
+  return {
+    async close() {
+      closed = true
+      await client.end().catch(() => {})
+    },
+  }
 }

@@ -28,6 +28,8 @@ export interface ChangeLogTable {
   account_id: string
   region_id: string
   committed_at: Millis
+  /** Load balancer ids joined by ',', '*' for all, NULL when the data plane is unaffected. */
+  load_balancers: string | null
 }
 
 export interface LoadBalancersTable {

@@ -20,3 +20,10 @@ export class Touched {
 export type DataplaneChange = ReadonlySet<string> | 'all'
 
 export const changeOf = (t: Touched): DataplaneChange => (t.all ? 'all' : t.loadBalancers)
+
+/** The change_log column for a change (migration 0005): NULL when the data plane is unaffected. */
+export const encodeChange = (change: DataplaneChange | undefined): string | null =>
+  change === undefined ? null : change === 'all' ? '*' : [...change].join(',')
+
+export const decodeChange = (text: string | null): DataplaneChange | undefined =>
+  text === null ? undefined : text === '*' ? 'all' : new Set(text === '' ? [] : text.split(','))

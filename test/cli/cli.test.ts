@@ -4,64 +4,14 @@
  * keeps the key. Needs dist/ (npm test builds it first).
  */
 import assert from 'node:assert/strict'
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, statSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { test } from 'node:test'
-import { fileURLToPath } from 'node:url'
+import { BIN, freePort, ROOT, serve as serveProcess, stop } from '../helpers/serve-process.js'
 import { tempDir } from '../helpers/server.js'
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const BIN = join(ROOT, 'bin', 'openslb.js')
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address()
-      srv.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))))
-    })
-  })
-
-/** Starts `openslb serve`, resolving with its output once it prints that it listens. */
-function serve(args: string[], cwd: string): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], { cwd, env: { ...process.env, OPENSLB_ACCESS_KEY_ID: '', OPENSLB_ACCESS_KEY_SECRET: '' } })
-  let out = ''
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()))
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()))
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`serve did not start: ${out}`))
-    }, 15_000)
-    const check = (): void => {
-      // The banner ends with the secret when the key was generated, with the key id otherwise.
-      if (/AccessKeySecret: \S+\n/.test(out) || /^AccessKeyId: \S+\n/m.test(out)) {
-        clearTimeout(timer)
-        child.stdout!.off('data', check)
-        resolve({ child, output: () => out })
-      }
-    }
-    child.stdout!.on('data', check)
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`serve exited with ${code}: ${out}`))
-    })
-  })
-}
-
-const stop = (child: ChildProcess): Promise<number | null> =>
-  new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve(child.exitCode)
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-    child.removeAllListeners('exit')
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      resolve(code)
-    })
-    child.kill('SIGTERM')
-  })
+const serve = (args: string[], cwd: string) => serveProcess(args, { cwd })
 
 test('openslb serve prints the key once, saves it 0600, answers openslb call, stops on SIGTERM', async (t) => {
   assert.ok(existsSync(join(ROOT, 'dist', 'cli', 'main.js')), 'dist/ is missing: run npm run build')

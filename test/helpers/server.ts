@@ -19,6 +19,8 @@ export interface TestServer {
   readonly accessKeyId: string
   readonly accessKeySecret: string
   readonly dataDir: string | undefined
+  /** The PostgreSQL URL the server keeps its state at (its schema on the search_path); undefined on SQLite. */
+  readonly store: string | undefined
 }
 
 type Hook = Pick<TestContext, 'after'> | { after(fn: () => unknown): void }
@@ -65,6 +67,7 @@ export async function startTestServer(t: Hook, options: TestServerOptions = {}):
     accessKeyId,
     accessKeySecret,
     dataDir: options.dataDir,
+    store: lease.store,
   }
 }
 
