@@ -41,9 +41,12 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Kysely
     getTypeParser: (oid: number, format?: 'text' | 'binary') =>
       oid === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format),
   } as pg.CustomTypesConfig
-  const pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: 10_000, types })
+  const pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: 5_000, keepAlive: true, types })
   // Without a listener, an idle connection's error would end the process.
   pool.on('error', (err) => options.onPoolError?.(err))
+  // The pool listens only while a connection is idle; one in use whose socket dies (the database
+  // went away mid-query) would end the process too. Its query fails, and that is reported instead.
+  pool.on('connect', (client) => client.on('error', () => undefined))
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
 }
 

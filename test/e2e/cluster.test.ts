@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import pg from 'pg'
 import { startTcpBackend } from '../helpers/backends.js'
-import { ECS, popCore, type RpcCaller } from '../helpers/clients.js'
+import { ECS, popCore, signedQuery, type RpcCaller } from '../helpers/clients.js'
 import { freePort as freeLbPort, tcpConnect } from '../helpers/dataplane.js'
 import { freePort, ROOT, serve, stop } from '../helpers/serve-process.js'
 import { startTestServer, tempDir } from '../helpers/server.js'
@@ -99,6 +99,12 @@ test('two API nodes and a data-plane node on one PostgreSQL act as one load bala
   const read = await apiB.call('DescribeLoadBalancerAttribute', { RegionId: REGION, LoadBalancerId: lbId })
   assert.equal(read['LoadBalancerName'], 'cluster')
   assert.equal(read['Address'], address)
+
+  // A nonce used on A is refused on B (contract §3.1): the same signed request, replayed.
+  const query = signedQuery(a, { Action: 'DescribeRegions' })
+  assert.equal((await fetch(`${a.endpoint}/${query}`)).status, 200)
+  const replay = await fetch(`${b.endpoint}/${query}`)
+  assert.equal(((await replay.json()) as { Code: string }).Code, 'SignatureNonceUsed')
 
   // A TCP listener configured through A and B; only C forwards.
   const backends = [await startTcpBackend(t, '127.2.77.2', 'one'), await startTcpBackend(t, '127.2.77.3', 'two')]

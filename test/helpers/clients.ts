@@ -107,12 +107,13 @@ export async function callError(fn: () => Promise<unknown>): Promise<ClientError
 }
 
 /**
- * pop-core JSON-parses every body, so XML is checked with a V1-signed GET made here, signed
- * independently of the server's own signing code (its own encoder and HMAC).
+ * The query string of a V1-signed GET (`?…&Signature=…`), signed here independently of the
+ * server's own signing code (its own encoder and HMAC). The signature does not cover the host, so
+ * the same request can be sent to several nodes.
  */
-export async function signedXmlGet(s: TestServer, params: Record<string, string>): Promise<Response> {
+export function signedQuery(s: TestServer, params: Record<string, string>): string {
   const all: Record<string, string> = {
-    Format: 'XML',
+    Format: 'JSON',
     Version: SLB,
     AccessKeyId: s.accessKeyId,
     SignatureMethod: 'HMAC-SHA1',
@@ -128,5 +129,10 @@ export async function signedXmlGet(s: TestServer, params: Record<string, string>
     .map((k) => `${encode(k)}=${encode(all[k]!)}`)
     .join('&')
   const signature = createHmac('sha1', `${s.accessKeySecret}&`).update(`GET&%2F&${encode(canonical)}`).digest('base64')
-  return fetch(`${s.endpoint}/?${canonical}&Signature=${encode(signature)}`)
+  return `?${canonical}&Signature=${encode(signature)}`
+}
+
+/** pop-core JSON-parses every body, so XML is checked with a hand-signed GET (signedQuery). */
+export function signedXmlGet(s: TestServer, params: Record<string, string>): Promise<Response> {
+  return fetch(`${s.endpoint}/${signedQuery(s, { Format: 'XML', ...params })}`)
 }

@@ -7,6 +7,7 @@ import { test } from 'node:test'
 import { ConfigError, configFromArgs } from '../../src/config.js'
 import { openStore } from '../../src/store/open.js'
 import { redactedUrl } from '../../src/store/postgres.js'
+import { isUnreachable } from '../../src/store/unavailable.js'
 import { startTestServer } from '../helpers/server.js'
 import { leaseTestStore, testDialect } from '../helpers/store.js'
 
@@ -25,6 +26,37 @@ test('--store and OPENSLB_STORE name a PostgreSQL URL; sqlite or nothing keeps S
       assert.equal(err.message, 'invalid --store: expected sqlite or postgres://user:password@host:port/database')
       return true
     })
+  }
+})
+
+test('--role and OPENSLB_ROLE choose what a node does; all by default', () => {
+  assert.equal(configFromArgs([], {}).role, 'all')
+  assert.equal(configFromArgs(['--role', 'api'], {}).role, 'api')
+  assert.equal(configFromArgs([], { OPENSLB_ROLE: 'dataplane' }).role, 'dataplane')
+  assert.throws(() => configFromArgs(['--role', 'proxy'], {}), (err: unknown) => {
+    assert.ok(err instanceof ConfigError)
+    assert.equal(err.message, 'invalid --role: proxy (expected all, api or dataplane)')
+    return true
+  })
+})
+
+test('errors of an unreachable database are told apart from the rest', () => {
+  for (const err of [
+    Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+    new Error('Connection terminated unexpectedly'),
+    new Error('timeout exceeded when trying to connect'),
+    Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+    Object.assign(new Error('connection failure'), { code: '08006' }),
+  ]) {
+    assert.equal(isUnreachable(err), true, err.message)
+  }
+  for (const err of [
+    Object.assign(new Error('duplicate key'), { code: '23505' }),
+    Object.assign(new Error('could not serialize access'), { code: '40001' }),
+    new Error('some bug'),
+    undefined,
+  ]) {
+    assert.equal(isUnreachable(err), false, String(err))
   }
 })
 
