@@ -47,6 +47,11 @@ export interface Config {
    */
   readonly maxBackendsPerCall: number
   readonly role: Role
+  /**
+   * How often a data plane on PostgreSQL reads the change log without a notification: the longest
+   * a change from another node waits if its notification was lost (OPENSLB_FEED_POLL_MS).
+   */
+  readonly feedPollMs: number
 }
 
 export const DEFAULTS: Config = Object.freeze({
@@ -66,6 +71,7 @@ export const DEFAULTS: Config = Object.freeze({
   }),
   maxBackendsPerCall: 40,
   role: 'all',
+  feedPollMs: 2_000,
 })
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -132,6 +138,7 @@ export function configFromArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   const lbQuota = values['quota-load-balancers']
   const backendQuota = values['quota-backend-servers']
   const perCall = values['max-backends-per-call']
+  const pollMs = env['OPENSLB_FEED_POLL_MS']
   const role = (values.role ?? env['OPENSLB_ROLE'] ?? DEFAULTS.role) as Role
   if (!ROLES.includes(role)) throw new ConfigError(`invalid --role: ${role} (expected all, api or dataplane)`)
   return Object.freeze({
@@ -151,6 +158,7 @@ export function configFromArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     }),
     maxBackendsPerCall: perCall === undefined ? DEFAULTS.maxBackendsPerCall : positiveInt('--max-backends-per-call', perCall),
     role,
+    feedPollMs: pollMs === undefined ? DEFAULTS.feedPollMs : positiveInt('OPENSLB_FEED_POLL_MS', pollMs),
   })
 }
 

@@ -56,19 +56,37 @@ interface Dataplane {
   close(): Promise<void>
 }
 
-async function startDataplane(store: KyselyStore, logger: Logger): Promise<Dataplane> {
+// A data plane that cannot apply (its database went away right after the commit) must not hold
+// API answers for ever: the change is committed, and the reconciler keeps retrying it.
+const SETTLE_LIMIT_MS = 10_000
+
+function settleWithin(settled: Promise<void>, logger: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      logger.warn('answering before the data plane applied the change: it has not within 10 s; it keeps trying')
+      resolve()
+    }, SETTLE_LIMIT_MS)
+  })
+  return Promise.race([settled, late]).finally(() => clearTimeout(timer))
+}
+
+async function startDataplane(config: Config, store: KyselyStore, logger: Logger): Promise<Dataplane> {
   const driver = new BuiltinDriver()
   const reconciler = new Reconciler(store, driver, logger)
   let relevant = 0
   // On PostgreSQL other nodes commit too; SQLite has one writer, this process.
   const feed =
     store.dialect === 'postgres'
-      ? new ChangeFeed(store, (generation, change) => reconciler.notify(generation, change), logger)
+      ? new ChangeFeed(store, (generation, change) => reconciler.notify(generation, change), logger, {
+          pollMs: config.feedPollMs,
+        })
       : undefined
   store.onCommit((generation, change) => {
     feed?.local(generation)
     if (change === undefined) return
-    relevant = generation
+    // Commit callbacks of different accounts may run out of order; the target never goes back.
+    relevant = Math.max(relevant, generation)
     reconciler.notify(generation, change)
   })
   // Listeners that were running come back here; with a feed, nothing committed meanwhile is missed.
@@ -82,7 +100,8 @@ async function startDataplane(store: KyselyStore, logger: Logger): Promise<Datap
     driver,
     reconciler,
     feed,
-    settle: () => reconciler.settle(relevant),
+    settle: () =>
+      reconciler.appliedGeneration >= relevant ? Promise.resolve() : settleWithin(reconciler.settle(relevant), logger),
     async close() {
       await feed?.close()
       await reconciler.close()
@@ -103,7 +122,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const bootstrap = servesApi ? await bootstrapKey(store, config.dataDir, options.env ?? process.env) : undefined
   const startedAt = now()
 
-  const dataplane = config.role === 'api' ? undefined : await startDataplane(store, logger)
+  const dataplane = config.role === 'api' ? undefined : await startDataplane(config, store, logger)
   // One index per turn of the event loop: DescribeHealthStatus asks once per (listener, member).
   let index: Map<string, HealthStatus> | undefined
   const healthIndex = (): Map<string, HealthStatus> => {

@@ -23,9 +23,15 @@ export async function serve(argv: readonly string[]): Promise<void> {
 
   let stopping = false
   const stop = (signal: string): void => {
-    if (stopping) return
+    // A second signal means now.
+    if (stopping) process.exit(1)
     stopping = true
     server.logger.info({ signal }, 'shutting down')
+    // Closing waits for the database; one that stopped answering must not keep the process alive.
+    setTimeout(() => {
+      server.logger.error('shutdown took longer than 15 s; exiting anyway')
+      process.exit(1)
+    }, 15_000).unref()
     server.close().then(
       () => process.exit(0),
       (err: unknown) => {

@@ -15,6 +15,7 @@ export interface DataplaneSource {
   readDataplane(only?: ReadonlySet<string>): Promise<DataplaneRows>
 }
 
+const MAX_PARTIAL = 500
 const RETRY_FIRST_MS = 200
 const RETRY_MAX_MS = 2_000
 
@@ -88,7 +89,8 @@ export class Reconciler {
     while (!this.#closed && this.#pending()) {
       // Commits up to `target` are covered by this pass; their load balancers are in `dirty`.
       const target = this.#wanted
-      const dirty = this.#last === undefined ? 'all' : this.#dirty
+      // Past a few hundred load balancers one full read is cheaper than the id list (and fits a statement).
+      const dirty = this.#last === undefined || (this.#dirty !== 'all' && this.#dirty.size > MAX_PARTIAL) ? 'all' : this.#dirty
       this.#dirty = new Set()
       try {
         if (dirty === 'all') {

@@ -47,6 +47,7 @@ export class ChangeFeed {
   readonly #local = new Set<number>()
   #cursor = -1
   #subscription: Subscription | undefined
+  #connected = false
   #reading: Promise<void> | undefined
   #again = false
   #failing = false
@@ -64,7 +65,7 @@ export class ChangeFeed {
   }
 
   get state(): FeedState {
-    return { connected: this.#subscription !== undefined, generation: this.#cursor }
+    return { connected: this.#connected, generation: this.#cursor }
   }
 
   /**
@@ -73,6 +74,7 @@ export class ChangeFeed {
    */
   async start(initialRead: () => Promise<number>): Promise<void> {
     this.#subscription = await this.#source.subscribe(() => this.#read(), (err) => this.#lost(err))
+    this.#connected = true
     this.#cursor = await initialRead()
     this.#poll = setInterval(() => this.#read(), this.#pollMs)
     this.#poll.unref()
@@ -107,7 +109,7 @@ export class ChangeFeed {
         if (this.#closed || rows.length === 0) break
         const head = rows[rows.length - 1]!.generation
         // Rows this node never saw were pruned, or there are too many to merge: reread everything.
-        const behind = rows.length === this.#batch || (oldest !== undefined && oldest > this.#cursor + 1 && this.#cursor > 0)
+        const behind = rows.length === this.#batch || (oldest !== undefined && oldest > this.#cursor + 1)
         let all = behind
         const ids = new Set<string>()
         for (const row of rows) {
@@ -130,8 +132,11 @@ export class ChangeFeed {
     }
   }
 
+  // A source calls onLost at most once per subscription, and only for one that resolved; so one
+  // reconnecting chain runs at a time.
   #lost(err: Error): void {
     this.#subscription = undefined
+    this.#connected = false
     if (this.#closed) return
     this.#logger.warn({ err }, 'change feed connection lost; reconnecting')
     this.#resubscribe(250)
@@ -147,6 +152,7 @@ export class ChangeFeed {
             return
           }
           this.#subscription = subscription
+          this.#connected = true
           this.#logger.info('change feed connected again; catching up')
           this.#read()
         },

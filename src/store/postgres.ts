@@ -18,6 +18,10 @@ const GENERATION_LOCK = 4_711_021_502
 // Account locks use the two-key form (this class, hash of the account id), a space of their own.
 const ACCOUNT_LOCK_CLASS = 47_110_215
 
+// TCP keep-alive probes from 10 s of silence on: a database host that vanished without a reset is
+// noticed in about a minute, not after the operating system's two hours.
+const CONNECTION_LIVENESS = { keepAlive: true, keepAliveInitialDelayMillis: 10_000 } as const
+
 export interface PostgresOptions {
   /** An idle pooled connection failed (the server restarted, say); the pool replaces it. */
   readonly onPoolError?: (err: Error) => void
@@ -41,7 +45,17 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Kysely
     getTypeParser: (oid: number, format?: 'text' | 'binary') =>
       oid === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format),
   } as pg.CustomTypesConfig
-  const pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: 5_000, keepAlive: true, types })
+  const pool = new pg.Pool({
+    connectionString: url,
+    connectionTimeoutMillis: 5_000,
+    ...CONNECTION_LIVENESS,
+    // A statement that runs this long is stuck (a lock held by a partitioned node, say): the call
+    // fails with ServiceUnavailable instead of waiting for ever, and so does one left open in a
+    // transaction, which would otherwise hold the generation lock for every node.
+    statement_timeout: 30_000,
+    idle_in_transaction_session_timeout: 30_000,
+    types,
+  })
   // Without a listener, an idle connection's error would end the process.
   pool.on('error', (err) => options.onPoolError?.(err))
   // The pool listens only while a connection is idle; one in use whose socket dies (the database
@@ -106,9 +120,13 @@ export interface Subscription {
   close(): Promise<void>
 }
 
+/** Names the feed's connection in pg_stat_activity, one name per process. */
+export const feedApplicationName = (pid = process.pid): string => `openslb-change-feed:${pid}`
+
 /**
  * LISTENs for commits to this schema on a connection of its own (a pooled one would be handed to
- * queries). `onLost` fires once when that connection fails; the caller subscribes again.
+ * queries). Either it rejects, or it resolves and later calls `onLost` at most once, when that
+ * connection fails — never both, so a caller that subscribes again runs one attempt at a time.
  */
 export async function subscribeToChanges(
   url: string,
@@ -118,14 +136,14 @@ export async function subscribeToChanges(
   const client = new pg.Client({
     connectionString: url,
     connectionTimeoutMillis: 5_000,
-    keepAlive: true,
-    application_name: 'openslb-change-feed',
+    ...CONNECTION_LIVENESS,
+    application_name: feedApplicationName(),
   })
+  let listening = false
   let closed = false
-  let lost = false
   const lose = (err: Error): void => {
-    if (closed || lost) return
-    lost = true
+    if (!listening || closed) return
+    closed = true
     onLost(err)
     client.end().catch(() => {})
   }
@@ -139,6 +157,7 @@ export async function subscribeToChanges(
       if (msg.channel === CHANGE_CHANNEL && msg.payload === schema) onNotify()
     })
     await client.query(`listen ${CHANGE_CHANNEL}`)
+    listening = true
   } catch (err) {
     closed = true
     await client.end().catch(() => {})

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { pino } from 'pino'
 import { ChangeFeed, type ChangeRow, type ChangeSource } from '../../src/store/change-feed.js'
-import type { Subscription } from '../../src/store/postgres.js'
+import net from 'node:net'
+import { subscribeToChanges, type Subscription } from '../../src/store/postgres.js'
 import type { DataplaneChange } from '../../src/store/touched.js'
 import { eventually } from '../helpers/dataplane.js'
 
@@ -112,4 +113,16 @@ test('a lost connection is re-established with back-off, and what was missed mea
   assert.equal(log.subscriptions, 2)
   await eventually(() => delivered.length === 1, 'caught up on reconnect')
   assert.deepEqual(delivered, [[1, 'all']])
+})
+
+test('a subscription that fails while connecting rejects and never also reports a lost connection', async (t) => {
+  // Accepts and hangs up at once: what a proxy in front of a stopped PostgreSQL does.
+  const server = net.createServer((socket) => socket.destroy())
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  const { port } = server.address() as net.AddressInfo
+  let lost = 0
+  await assert.rejects(subscribeToChanges(`postgres://u@127.0.0.1:${port}/db`, () => undefined, () => (lost += 1)))
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  assert.equal(lost, 0, 'one failure, reported once: the feed then runs a single reconnect chain')
 })

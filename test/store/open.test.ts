@@ -45,14 +45,19 @@ test('errors of an unreachable database are told apart from the rest', () => {
     Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
     new Error('Connection terminated unexpectedly'),
     new Error('timeout exceeded when trying to connect'),
-    Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
-    Object.assign(new Error('connection failure'), { code: '08006' }),
+    Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01', severity: 'FATAL' }),
+    Object.assign(new Error('connection failure'), { code: '08006', severity: 'FATAL' }),
+    Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014', severity: 'ERROR' }),
+    Object.assign(new Error('cannot execute INSERT in a read-only transaction'), { code: '25006', severity: 'ERROR' }),
   ]) {
     assert.equal(isUnreachable(err), true, err.message)
   }
   for (const err of [
     Object.assign(new Error('duplicate key'), { code: '23505' }),
-    Object.assign(new Error('could not serialize access'), { code: '40001' }),
+    Object.assign(new Error('could not serialize access'), { code: '40001', severity: 'ERROR' }),
+    Object.assign(new Error('bind message has 70000 parameters'), { code: '08P01', severity: 'ERROR' }),
+    // A message may echo input; PostgreSQL's own errors are judged by their SQLSTATE only.
+    Object.assign(new Error('invalid input syntax: "Connection terminated"'), { code: '22P02', severity: 'ERROR' }),
     new Error('some bug'),
     undefined,
   ]) {
