@@ -1,14 +1,14 @@
 /**
  * Control-plane benchmark: signed API throughput and latency of one read and one mutation against
  * OpenSLB, next to a bare node:http server in the same run, driven from a separate load-generator
- * process over keep-alive. Prints a table and records it in docs/benchmarks.md (see there).
+ * process over keep-alive. Prints a table and records it in docs/benchmarks.md (see there); also one
+ * part of bench/all.ts, which imports `apiThroughput`.
  *
  *   node --import tsx bench/api-throughput.ts [--duration 5] [--connections 16] [--reps 3]
  *     [--warmup 1] [--scenario load-balancers|regions] [--server dist|tsx] [--no-write] [--profile]
  */
-import { spawnSync, type ChildProcess } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import type { ChildProcess } from 'node:child_process'
+import { mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -17,17 +17,24 @@ import { BARE_BODY } from './lib/bare-server.js'
 import { busiestProfile, summarizeProfile } from './lib/cpu-profile.js'
 import { measure as measureRun, type Measurement } from './lib/measure.js'
 import {
-  forkTs,
-  freePort,
-  hardTimeLimit,
-  killAllNow,
-  runBenchmark,
-  type SpawnedServer,
-  spawnNode,
-  stopChild,
-  waitForHttp,
-} from './lib/processes.js'
-import { describeMachine, machineLine, resultsTable, writeMarkedBlock, type TargetRow } from './lib/report.js'
+  chooseServerBuild,
+  HOST,
+  removeTempDirs,
+  startOpenSlb,
+  stopEverythingNow,
+  stopOpenSlb,
+  type OpenSlb,
+  type ServerBuild,
+} from './lib/openslb-server.js'
+import { forkTs, isMain, runBenchmark, stopChild, withinBudget } from './lib/processes.js'
+import {
+  commandText,
+  describeMachine,
+  machineLine,
+  resultsTable,
+  writeMarkedBlock,
+  type TargetRow,
+} from './lib/report.js'
 import { DEFAULT_SCENARIO, SCENARIOS, type ScenarioName, type Workload } from './lib/scenarios.js'
 import { callOnce, type AccessKey, type RequestTemplate } from './lib/signed-request.js'
 import { median, spread } from './lib/stats.js'
@@ -35,8 +42,8 @@ import { median, spread } from './lib/stats.js'
 const ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '')
 const DOCS = join(ROOT, 'docs', 'benchmarks.md')
 const MARKER = 'api-throughput'
+const SCRIPT = 'bench/api-throughput.ts'
 const BARE_SERVER = join(ROOT, 'bench', 'lib', 'bare-server.ts')
-const HOST = '127.0.0.1'
 /** The issue's goals, as fractions of the bare server's req/s measured in the same run. */
 const GOALS = { read: 0.5, mutation: 0.3 } as const
 const PAUSE_BETWEEN_RUNS_MS = 1_000
@@ -93,42 +100,6 @@ const log = (line: string): void => {
 }
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
-function newestMtime(dir: string): number {
-  let newest = 0
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile() || !entry.name.endsWith('.ts')) continue
-    newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs)
-  }
-  return newest
-}
-
-/** Builds dist/ when src/ is newer; falls back to running src through tsx when the build fails. */
-function chooseServerBuild(wanted: 'dist' | 'tsx'): { mode: 'dist' | 'tsx'; note: string } {
-  if (wanted === 'tsx') return { mode: 'tsx', note: 'src/ through tsx (--server tsx)' }
-  const main = join(ROOT, 'dist', 'cli', 'main.js')
-  let built = 0
-  try {
-    built = statSync(main).mtimeMs
-  } catch {
-    // No dist/ yet: build it.
-  }
-  if (built > 0 && built >= newestMtime(join(ROOT, 'src'))) return { mode: 'dist', note: 'built dist/' }
-  log('dist/ is older than src/: npm run build')
-  const build = spawnSync('npm', ['run', 'build'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'inherit', 'inherit'],
-    timeout: 300_000,
-  })
-  if (build.status === 0) return { mode: 'dist', note: 'built dist/ (rebuilt by this run)' }
-  // tsc emits despite type errors; that JS is what tsx would run too.
-  if ((statSync(main, { throwIfNoEntry: false })?.mtimeMs ?? 0) >= newestMtime(join(ROOT, 'src'))) {
-    log('npm run build reported type errors but emitted dist/: using it')
-    return { mode: 'dist', note: 'dist/ emitted by this run (tsc reported type errors elsewhere)' }
-  }
-  log('build failed: running the server from src/ through tsx instead')
-  return { mode: 'tsx', note: 'src/ through tsx (npm run build failed)' }
-}
-
 async function startBare(nodeArgs: readonly string[] = []): Promise<{ child: ChildProcess; port: number }> {
   const child = forkTs(BARE_SERVER, ROOT, nodeArgs)
   const port = await new Promise<number>((resolve, reject) => {
@@ -140,47 +111,6 @@ async function startBare(nodeArgs: readonly string[] = []): Promise<{ child: Chi
     child.once('exit', (code) => reject(new Error(`bare server exited (${code})`)))
   })
   return { child, port }
-}
-
-interface OpenSlb {
-  readonly server: SpawnedServer
-  readonly port: number
-  readonly key: AccessKey
-  readonly dataDir: string
-}
-
-// Removed at exit even when a run fails half-way.
-const tempDirs = new Set<string>()
-
-function removeTempDirs(): void {
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true })
-  tempDirs.clear()
-}
-
-async function startOpenSlb(mode: 'dist' | 'tsx', extraNodeArgs: readonly string[] = []): Promise<OpenSlb> {
-  const port = await freePort()
-  const dataDir = mkdtempSync(join(tmpdir(), 'openslb-bench-'))
-  tempDirs.add(dataDir)
-  const key = {
-    accessKeyId: 'LTAIbench' + randomBytes(8).toString('hex'),
-    accessKeySecret: randomBytes(15).toString('hex'),
-  }
-  const entry = mode === 'dist' ? ['dist/cli/main.js'] : ['--import', 'tsx', 'src/cli/main.ts']
-  const server = spawnNode(
-    [...extraNodeArgs, ...entry, 'serve', '--listen', `${HOST}:${port}`, '--data-dir', dataDir, '--log-level', 'warn'],
-    {
-      cwd: ROOT,
-      env: { ...process.env, OPENSLB_ACCESS_KEY_ID: key.accessKeyId, OPENSLB_ACCESS_KEY_SECRET: key.accessKeySecret },
-    },
-  )
-  await waitForHttp(`http://${HOST}:${port}/_openslb/health`, server, 30_000)
-  return { server, port, key, dataDir }
-}
-
-async function stopOpenSlb(slb: OpenSlb): Promise<void> {
-  await stopChild(slb.server.child, 10_000)
-  rmSync(slb.dataDir, { recursive: true, force: true })
-  tempDirs.delete(slb.dataDir)
 }
 
 /** Runs the scenario's set-up, then checks that both templates answer once without an error. */
@@ -286,14 +216,20 @@ function aggregate(targets: readonly Target[], runs: Map<string, Measurement[]>)
   })
 }
 
-function commandLine(): string {
-  const script = relative(ROOT, process.argv[1] ?? 'bench/api-throughput.ts')
-  return ['node', ...process.execArgv, script, ...process.argv.slice(2)].join(' ')
+/** What bench/all.ts takes from a run: the three aggregated rows and the actions loaded. */
+export interface ApiThroughputResult {
+  readonly connections: number
+  readonly bare: TargetRow
+  readonly read: TargetRow
+  readonly mutation: TargetRow
+  readonly readAction: string
+  readonly mutationAction: string
+  readonly mutationIsStandIn: boolean
 }
 
-async function benchmark(o: Options, serverMode: { mode: 'dist' | 'tsx'; note: string }): Promise<void> {
+async function benchmark(o: Options, serverMode: ServerBuild, command: string): Promise<ApiThroughputResult> {
   const bare = await startBare()
-  const slb = await startOpenSlb(serverMode.mode)
+  const slb = await startOpenSlb(ROOT, serverMode)
   const workload = await prepareWorkload(slb, o.scenario)
   const targets = targetsOf(bare, slb, workload)
   const runs = new Map<string, Measurement[]>(targets.map((t) => [t.kind, []]))
@@ -323,7 +259,7 @@ async function benchmark(o: Options, serverMode: { mode: 'dist' | 'tsx'; note: s
   const block = [
     `Measured ${machineLine(machine)}.`,
     '',
-    `Command: \`${commandLine()}\` — scenario \`${o.scenario}\`, OpenSLB from ${serverMode.note}, ` +
+    `Command: ${command} — scenario \`${o.scenario}\`, OpenSLB from ${serverMode.note}, ` +
       `${o.connections} keep-alive connections, ${o.reps} interleaved repetitions of ${o.warmupS} s warm-up + ` +
       `${o.durationS} s measured per target.`,
     '',
@@ -354,6 +290,15 @@ async function benchmark(o: Options, serverMode: { mode: 'dist' | 'tsx'; note: s
     writeMarkedBlock(DOCS, MARKER, block, '## Control plane: API throughput')
     log(`\nwritten to ${relative(ROOT, DOCS)}`)
   }
+  return {
+    connections: o.connections,
+    bare: bareRow,
+    read: rows[1]!,
+    mutation: rows[2]!,
+    readAction: workload.read.action,
+    mutationAction: workload.mutation.action,
+    mutationIsStandIn: workload.mutationIsStandIn,
+  }
 }
 
 function printProfile(title: string, dir: string, m: Measurement): void {
@@ -367,7 +312,7 @@ function printProfile(title: string, dir: string, m: Measurement): void {
  * One profiled server per target, so each profile holds one action's load only (plus start-up and
  * set-up, which are small next to the load). The bare server is profiled for contrast.
  */
-async function profile(o: Options, serverMode: { mode: 'dist' | 'tsx'; note: string }): Promise<void> {
+async function profile(o: Options, serverMode: ServerBuild): Promise<void> {
   const outDir = join(tmpdir(), `openslb-bench-profiles-${Date.now()}`)
   mkdirSync(outDir, { recursive: true })
   log(`profiles in ${outDir} (OpenSLB from ${serverMode.note})`)
@@ -375,7 +320,7 @@ async function profile(o: Options, serverMode: { mode: 'dist' | 'tsx'; note: str
   let key: AccessKey | undefined
   for (const kind of ['read', 'mutation'] as const) {
     const dir = join(outDir, kind)
-    const slb = await startOpenSlb(serverMode.mode, ['--cpu-prof', '--cpu-prof-dir', dir])
+    const slb = await startOpenSlb(ROOT, serverMode, { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] })
     const workload = await prepareWorkload(slb, o.scenario)
     bareTemplate = workload.read
     key = slb.key
@@ -391,17 +336,27 @@ async function profile(o: Options, serverMode: { mode: 'dist' | 'tsx'; note: str
   printProfile('bare node:http', dir, m)
 }
 
-async function main(): Promise<void> {
-  const o = parseOptions(process.argv.slice(2))
-  const serverMode = chooseServerBuild(o.server)
+/**
+ * Runs the benchmark with these command-line options (`--profile`: the profiles, and no result), within
+ * its time budget; every process it started is stopped when it returns. `partOf`: the command of the
+ * longer run this is a part of, for the recorded block.
+ */
+export async function apiThroughput(
+  argv: readonly string[],
+  partOf?: string,
+): Promise<ApiThroughputResult | undefined> {
+  const o = parseOptions(argv)
+  const serverMode = chooseServerBuild(ROOT, o.server)
   const perRun = o.warmupS + o.durationS + 4
   const budgetS = (o.profile ? 2 : o.reps * 3) * perRun + 120
-  hardTimeLimit(budgetS, log)
-  if (o.profile) await profile(o, serverMode)
-  else await benchmark(o, serverMode)
+  const run = async (): Promise<ApiThroughputResult | undefined> => {
+    if (!o.profile) return benchmark(o, serverMode, commandText(SCRIPT, argv, partOf))
+    await profile(o, serverMode)
+    return undefined
+  }
+  return withinBudget(budgetS, log, run, removeTempDirs)
 }
 
-runBenchmark('api-throughput', main, () => {
-  killAllNow()
-  removeTempDirs()
-}, log)
+if (isMain(import.meta.url)) {
+  runBenchmark('api-throughput', () => apiThroughput(process.argv.slice(2)), stopEverythingNow, log)
+}

@@ -1,7 +1,8 @@
 /**
  * Backend-servers benchmark (issue 4): signed Add+Remove of 20 VServer group members and
  * SetVServerGroupAttribute of 20 weights, against a store of 10 memberships and one of 10,000 in the
- * same run; prints calls/s, p50/p99 and the cost ratio, and records them in docs/benchmarks.md.
+ * same run; prints calls/s, p50/p99 and the cost ratio, and records them in docs/benchmarks.md. Also one
+ * part of bench/all.ts, which imports `backendServers`.
  *
  *   node --import tsx bench/backend-servers.ts [--duration 4] [--warmup 1] [--connections 8] [--reps 3]
  *     [--small 10] [--large 10000] [--background live|idle] [--server dist|tsx] [--no-write] [--profile]
@@ -29,22 +30,20 @@ import {
   HOST,
   removeTempDirs,
   startOpenSlb,
+  stopEverythingNow,
   stopOpenSlb,
   type OpenSlb,
   type ServerBuild,
 } from './lib/openslb-server.js'
-import {
-  hardTimeLimit,
-  killAllNow,
-  runBenchmark,
-} from './lib/processes.js'
-import { describeMachine, machineLine, writeMarkedBlock } from './lib/report.js'
+import { isMain, runBenchmark, withinBudget } from './lib/processes.js'
+import { commandText, describeMachine, machineLine, writeMarkedBlock } from './lib/report.js'
 import { callOnce, type RequestTemplate } from './lib/signed-request.js'
 import { formatInt, formatMs, formatRatio, median, spread } from './lib/stats.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '')
 const DOCS = join(ROOT, 'docs', 'benchmarks.md')
 const MARKER = 'backend-servers'
+const SCRIPT = 'bench/backend-servers.ts'
 /** The issue's goals: the large store costs at most 1.2× the small one; at least 2,000 signed mutations/s. */
 const GOALS = { costRatio: 1.2, callsPerSecond: 2_000 } as const
 /** 50 background load balancers of 200 plus one per connection exceed the default quota of 60. */
@@ -306,8 +305,43 @@ function resultsTable(stores: readonly Store[], runs: Map<string, Measurement[]>
   return lines.join('\n')
 }
 
+/** One loop on the small and the large store: the issue-4 goals' measures. */
+export interface LoopRatio {
+  readonly id: Loop['id']
+  readonly name: string
+  readonly rpsSmall: number
+  readonly rpsLarge: number
+  /** Median p50 and p99 on the large store, ms. */
+  readonly p50MsLarge: number
+  readonly p99MsLarge: number
+  /** calls/s small ÷ calls/s large. */
+  readonly cost: number
+  readonly usSmall: number
+  readonly usLarge: number
+}
+
+function loopRatios(small: Store, large: Store, runs: Map<string, Measurement[]>): LoopRatio[] {
+  return LOOPS.map((loop) => {
+    const a = runs.get(key(loop, small))!
+    const b = runs.get(key(loop, large))!
+    const rpsSmall = median(a.map((m) => m.result.requestsPerSecond))
+    const rpsLarge = median(b.map((m) => m.result.requestsPerSecond))
+    return {
+      id: loop.id,
+      name: loop.name,
+      rpsSmall,
+      rpsLarge,
+      p50MsLarge: median(b.map((m) => m.result.latency.p50Ms)),
+      p99MsLarge: median(b.map((m) => m.result.latency.p99Ms)),
+      cost: rpsSmall / rpsLarge,
+      usSmall: median(a.map((m) => m.serverUsPerRequest)),
+      usLarge: median(b.map((m) => m.serverUsPerRequest)),
+    }
+  })
+}
+
 /** The goal table: large vs small per loop, by throughput and by server CPU per call. */
-function ratioTable(small: Store, large: Store, runs: Map<string, Measurement[]>): string {
+function ratioTable(small: Store, large: Store, ratios: readonly LoopRatio[]): string {
   const s = formatInt(small.memberships)
   const l = formatInt(large.memberships)
   const head = [
@@ -323,35 +357,23 @@ function ratioTable(small: Store, large: Store, runs: Map<string, Measurement[]>
     `≥ ${formatInt(GOALS.callsPerSecond)} calls/s @ ${l}?`,
   ]
   const lines = [`| ${head.join(' | ')} |`, `|---|${head.slice(1).map(() => '---:').join('|')}|`]
-  for (const loop of LOOPS) {
-    const a = runs.get(key(loop, small))!
-    const b = runs.get(key(loop, large))!
-    const rpsA = median(a.map((m) => m.result.requestsPerSecond))
-    const rpsB = median(b.map((m) => m.result.requestsPerSecond))
-    const usA = median(a.map((m) => m.serverUsPerRequest))
-    const usB = median(b.map((m) => m.serverUsPerRequest))
-    const cost = rpsA / rpsB
+  for (const r of ratios) {
     lines.push(
       `| ${[
-        loop.name,
-        formatInt(rpsA),
-        formatInt(rpsB),
-        formatRatio(cost),
+        r.name,
+        formatInt(r.rpsSmall),
+        formatInt(r.rpsLarge),
+        formatRatio(r.cost),
         `≤ ${GOALS.costRatio}`,
-        cost <= GOALS.costRatio ? 'yes' : '**no**',
-        usA.toFixed(0),
-        usB.toFixed(0),
-        formatRatio(usB / usA),
-        rpsB >= GOALS.callsPerSecond ? 'yes' : '**no**',
+        r.cost <= GOALS.costRatio ? 'yes' : '**no**',
+        r.usSmall.toFixed(0),
+        r.usLarge.toFixed(0),
+        formatRatio(r.usLarge / r.usSmall),
+        r.rpsLarge >= GOALS.callsPerSecond ? 'yes' : '**no**',
       ].join(' | ')} |`,
     )
   }
   return lines.join('\n')
-}
-
-function commandLine(): string {
-  const script = relative(ROOT, process.argv[1] ?? 'bench/backend-servers.ts')
-  return ['node', ...process.execArgv, script, ...process.argv.slice(2)].join(' ')
 }
 
 function storeLine(store: Store, o: Options): string {
@@ -364,7 +386,17 @@ function storeLine(store: Store, o: Options): string {
   )
 }
 
-async function benchmark(o: Options, build: ServerBuild): Promise<void> {
+/** What bench/all.ts takes from a run. */
+export interface BackendServersResult {
+  readonly connections: number
+  readonly small: number
+  readonly large: number
+  readonly loops: readonly LoopRatio[]
+  readonly errors: number
+  readonly goals: typeof GOALS
+}
+
+async function benchmark(o: Options, build: ServerBuild, command: string): Promise<BackendServersResult> {
   const small = await prepareStore('small', o.small, o, build)
   const large = await prepareStore('large', o.large, o, build)
   const stores = [small, large]
@@ -401,10 +433,11 @@ async function benchmark(o: Options, build: ServerBuild): Promise<void> {
   const errorSamples = all.flatMap((m) => m.result.errorSamples)
   const noisy = Math.max(...all.map((m) => m.otherCpuPercent))
   const drift = stores.filter((s, i) => after[i] !== s.memberships)
+  const ratios = loopRatios(small, large, runs)
   const block = [
     `Measured ${machineLine(describeMachine())}.`,
     '',
-    `Command: \`${commandLine()}\` — OpenSLB from ${build.note}, each server started with ` +
+    `Command: ${command} — OpenSLB from ${build.note}, each server started with ` +
       `\`${SERVE_ARGS.join(' ')}\` and its own \`--address-pool\`; ` +
       `${o.connections} keep-alive connections, each on its own load balancer and groups; ${o.reps} interleaved ` +
       `repetitions of ${o.warmupS} s warm-up + ${o.durationS} s measured per loop and store.`,
@@ -424,7 +457,7 @@ async function benchmark(o: Options, build: ServerBuild): Promise<void> {
       `${formatInt(small.memberships)}-membership one (cost ratio = calls/s small ÷ calls/s large), and ` +
       `≥ ${formatInt(GOALS.callsPerSecond)} signed mutations/s:`,
     '',
-    ratioTable(small, large, runs),
+    ratioTable(small, large, ratios),
     '',
     `Per-repetition cost ratios: ${perRep.join('; ')}.`,
     ...(drift.length > 0
@@ -439,6 +472,14 @@ async function benchmark(o: Options, build: ServerBuild): Promise<void> {
   if (o.write) {
     writeMarkedBlock(DOCS, MARKER, block, '## Control plane: backend servers')
     log(`\nwritten to ${relative(ROOT, DOCS)}`)
+  }
+  return {
+    connections: o.connections,
+    small: small.memberships,
+    large: large.memberships,
+    loops: ratios,
+    errors: all.reduce((s, m) => s + m.result.errors, 0),
+    goals: GOALS,
   }
 }
 
@@ -472,17 +513,27 @@ async function profile(o: Options, build: ServerBuild): Promise<void> {
   }
 }
 
-async function main(): Promise<void> {
-  const o = parseOptions(process.argv.slice(2))
+/**
+ * Runs the benchmark with these command-line options (`--profile`: the profiles, and no result), within
+ * its time budget; every process it started is stopped when it returns. `partOf`: the command of the
+ * longer run this is a part of, for the recorded block.
+ */
+export async function backendServers(
+  argv: readonly string[],
+  partOf?: string,
+): Promise<BackendServersResult | undefined> {
+  const o = parseOptions(argv)
   const build = chooseServerBuild(ROOT, o.server)
   const perRun = o.warmupS + o.durationS + 3
   const budgetS = (o.profile ? 1 : o.reps) * LOOPS.length * 2 * perRun + 300
-  hardTimeLimit(budgetS, log)
-  if (o.profile) await profile(o, build)
-  else await benchmark(o, build)
+  const run = async (): Promise<BackendServersResult | undefined> => {
+    if (!o.profile) return benchmark(o, build, commandText(SCRIPT, argv, partOf))
+    await profile(o, build)
+    return undefined
+  }
+  return withinBudget(budgetS, log, run, removeTempDirs)
 }
 
-runBenchmark('backend-servers', main, () => {
-  killAllNow()
-  removeTempDirs()
-}, log)
+if (isMain(import.meta.url)) {
+  runBenchmark('backend-servers', () => backendServers(process.argv.slice(2)), stopEverythingNow, log)
+}

@@ -1,13 +1,14 @@
 /**
  * Data-plane benchmark (issue 6): OpenSLB's builtin HTTP/TCP/UDP listeners next to the direct limit,
  * HAProxy and nginx, on the same three loopback backends in the same run, with interleaved repetitions.
- * Prints the tables and the goals met or not, and records them in docs/benchmarks.md (see there).
+ * Prints the tables and the goals met or not, and records them in docs/benchmarks.md (see there); also
+ * two parts of bench/all.ts (the main run and `--reconfig`), which imports `dataplane`.
  *
  *   node --import tsx bench/dataplane.ts [--quick] [--duration 5] [--rate-duration 5] [--reps 3] [--rate 2000]
  *     [--udp-flows 32] [--only http,tcp,udp] [--health-check on|off] [--server dist|tsx] [--wait-quiet 0]
- *     [--no-write] [--reconfig [--reconfig-changes 1000]] [--profile]
+ *     [--no-write] [--reconfig [--reconfig-changes 1000] [--nginx-reloads 100]] [--profile]
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -17,8 +18,10 @@ import { configure, dataplaneStats, setWeights, type Protocol, type SlbSetup } f
 import { runHey, runWrk, type HttpLoadResult } from './lib/http-load.js'
 import {
   chooseServerBuild,
+  makeTempDir,
   removeTempDirs,
   startOpenSlb,
+  stopEverythingNow,
   stopOpenSlb,
   type OpenSlb,
   type ServerBuild,
@@ -35,12 +38,12 @@ import {
 } from './lib/peers.js'
 import {
   forkTs,
-  hardTimeLimit,
-  killAllNow,
+  isMain,
   machineCpuSeconds,
   runBenchmark,
   stopChild,
   treeCpuSeconds,
+  withinBudget,
 } from './lib/processes.js'
 import {
   detailTable,
@@ -50,6 +53,7 @@ import {
   rowsOf,
   runKey,
   summaryTable,
+  type Goal,
   type Layer,
   type Mode,
   type Row,
@@ -58,7 +62,7 @@ import {
   type Target,
 } from './lib/dataplane-report.js'
 import { QuietGate } from './lib/quiet.js'
-import { describeMachine, machineLine, writeMarkedBlock } from './lib/report.js'
+import { commandText, describeMachine, machineLine, writeMarkedBlock } from './lib/report.js'
 import { formatInt, formatMs, formatRatio } from './lib/stats.js'
 import type { EchoReply, EchoRequest } from './lib/udp-echo.js'
 import type { UdpJob, UdpMessage, UdpResult } from './lib/udp-load.js'
@@ -67,6 +71,7 @@ import type { ChildProcess } from 'node:child_process'
 const ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '')
 const DOCS = join(ROOT, 'docs', 'benchmarks.md')
 const MARKER = 'dataplane'
+const SCRIPT = 'bench/dataplane.ts'
 const HOSTS = ['127.0.0.2', '127.0.0.3', '127.0.0.4'] as const
 const WEIGHTS = [100, 50, 0] as const
 const PAUSE_MS = 1_000
@@ -94,6 +99,8 @@ interface Options {
   readonly write: boolean
   readonly quick: boolean
   readonly reconfig: number
+  /** nginx reloads with swapped weights in the reconfiguration pass, the peer's way to change weights. */
+  readonly nginxReloads: number
   readonly profile: boolean
   /** Seconds to wait, at most, for the rest of the machine to go quiet before starting. */
   readonly waitQuietS: number
@@ -117,6 +124,7 @@ function parseOptions(argv: readonly string[]): Options {
       'wait-quiet': { type: 'string', default: '0' },
       reconfig: { type: 'boolean', default: false },
       'reconfig-changes': { type: 'string', default: '1000' },
+      'nginx-reloads': { type: 'string', default: '100' },
       profile: { type: 'boolean', default: false },
     },
   })
@@ -143,6 +151,7 @@ function parseOptions(argv: readonly string[]): Options {
     write: !values['no-write'],
     quick,
     reconfig: values.reconfig ? Math.round(number('reconfig-changes', values['reconfig-changes'], 1, 100_000)) : 0,
+    nginxReloads: Math.round(number('nginx-reloads', values['nginx-reloads'], 0, 10_000)),
     profile: values.profile,
     waitQuietS: number('wait-quiet', values['wait-quiet'], 0, 3600),
   }
@@ -168,12 +177,12 @@ async function startUdpEcho(host: string): Promise<UdpEcho> {
   return { host, port, child }
 }
 
-function echoCount(echo: UdpEcho): Promise<number> {
+function echoCount(echo: UdpEcho): Promise<{ readonly datagrams: number; readonly flows: number }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('UDP echo did not answer a count')), 5_000)
     echo.child.once('message', (m: EchoReply) => {
       clearTimeout(timer)
-      if (m.type === 'count') resolve(m.datagrams)
+      if (m.type === 'count') resolve(m)
     })
     echo.child.send({ type: 'count' } satisfies EchoRequest)
   })
@@ -192,9 +201,16 @@ interface World {
 
 // ---- targets and runs ---------------------------------------------------------------------------
 
-async function backendCounters(world: Pick<World, 'backends' | 'echoes'>, layer: Layer): Promise<number[]> {
-  if (layer === 'udp') return Promise.all(world.echoes.map(echoCount))
-  return Promise.all(world.backends.map(servedRequests))
+/** Requests (UDP: datagrams) each backend served so far; UDP also the flows since the previous reading. */
+async function backendCounters(
+  world: Pick<World, 'backends' | 'echoes'>,
+  layer: Layer,
+): Promise<{ readonly hits: number[]; readonly flows?: number[] }> {
+  if (layer === 'udp') {
+    const counts = await Promise.all(world.echoes.map(echoCount))
+    return { hits: counts.map((c) => c.datagrams), flows: counts.map((c) => c.flows) }
+  }
+  return { hits: await Promise.all(world.backends.map(servedRequests)) }
 }
 
 async function slbCounters(world: World, target: Target): Promise<number[] | undefined> {
@@ -301,7 +317,7 @@ async function runOnce(world: World, target: Target, mode: Mode, o: Options, dur
   const seconds = (cpu1.at - cpu0.at) / 1000
   const sut = cpu1.sut - cpu0.sut
   // UDP: the generator's whole run (with its 0.5 s warm-up) is inside the CPU window.
-  const served = mode === 'udp' ? hits1.reduce((s, n, i) => s + n - hits0[i]!, 0) : load.requests
+  const served = mode === 'udp' ? hits1.hits.reduce((s, n, i) => s + n - hits0.hits[i]!, 0) : load.requests
   return {
     rps: load.requestsPerSecond,
     p50Ms: load.p50Ms,
@@ -315,7 +331,8 @@ async function runOnce(world: World, target: Target, mode: Mode, o: Options, dur
     machineBusyPercent: ((cpu1.machine - cpu0.machine) / seconds) * 100,
     otherCpuPercent: Math.max(0, ((cpu1.machine - cpu0.machine - (cpu1.ours - cpu0.ours)) / seconds) * 100),
     generatorCpuPercent,
-    backendHits: hits1.map((n, i) => n - hits0[i]!),
+    backendHits: hits1.hits.map((n, i) => n - hits0.hits[i]!),
+    backendFlows: hits1.flows,
     slbCounts: slb0 === undefined || slb1 === undefined ? undefined : slb1.map((n, i) => n - slb0[i]!),
     window: { fromUs, toUs },
   }
@@ -327,7 +344,8 @@ function describeRun(target: Target, mode: Mode, r: Run): string {
     `p99 ${formatMs(r.p99Ms)} ms  err ${r.errors} non2xx ${r.non2xx}${r.lost > 0 ? ` lost ${r.lost}` : ''}  ` +
     `SUT ${r.sutCpuPercent.toFixed(0)}% ${r.sutUsPerRequest.toFixed(0)} µs/req  ` +
     `other ${r.otherCpuPercent.toFixed(0)}%  ` +
-    `hits ${r.backendHits.join(':')}${r.slbCounts === undefined ? '' : ` slb ${r.slbCounts.join(':')}`}`
+    `hits ${r.backendHits.join(':')}${r.backendFlows === undefined ? '' : ` flows ${r.backendFlows.join(':')}`}` +
+    `${r.slbCounts === undefined ? '' : ` slb ${r.slbCounts.join(':')}`}`
   )
 }
 
@@ -417,16 +435,28 @@ const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, ' ')
 /** Blank-line-separated paragraphs, or nothing when `when` is false. */
 const section = (when: boolean, ...paragraphs: string[]): string[] => (when ? paragraphs.flatMap((p) => ['', p]) : [])
 
-function commandLine(): string {
-  const script = relative(ROOT, process.argv[1] ?? 'bench/dataplane.ts')
-  return ['node', ...process.execArgv, script, ...process.argv.slice(2)].join(' ')
-}
-
 // ---- the benchmark ------------------------------------------------------------------------------
 
 const MODES: readonly Mode[] = ['ka', 'close', 'rate']
 
-async function benchmark(o: Options, build: ServerBuild, dir: string, gate: QuietGate, before: number): Promise<void> {
+/** What bench/all.ts takes from the main run. */
+export interface DataplaneMain {
+  readonly byMode: ReadonlyMap<Mode, readonly Row[]>
+  readonly goals: readonly Goal[]
+  /** Protocols whose OpenSLB listener was not measured, with why. */
+  readonly unavailable: ReadonlyMap<Protocol, string>
+  readonly rate: number
+  readonly reps: number
+}
+
+async function benchmark(
+  o: Options,
+  build: ServerBuild,
+  dir: string,
+  gate: QuietGate,
+  before: number,
+  command: string,
+): Promise<DataplaneMain> {
   const started = Date.now()
   const world = await startWorld(o, build, dir, { peers: true })
   const { targets } = world
@@ -490,7 +520,7 @@ async function benchmark(o: Options, build: ServerBuild, dir: string, gate: Quie
   const block = [
     `Measured ${machineLine(describeMachine())}; ${v.wrk}, ${v.hey}, ${v.haproxy}, ${v.nginx}.`,
     '',
-    `Command: \`${commandLine()}\` (${minutes} min) — OpenSLB from ${build.note}, health checks ` +
+    `Command: ${command} (${minutes} min) — OpenSLB from ${build.note}, health checks ` +
       `${o.healthCheck ? 'on (HTTP: HEAD /__hc every 2 s; TCP: connect; UDP: request/expect)' : 'off'}, ` +
       `${o.reps} interleaved repetitions; wrk -t${WRK.threads} -c${WRK.connections} -d${o.durationS}s ` +
       `(keep-alive, and \`-H 'Connection: close'\`); fixed rate: hey -z ${o.rateDurationS}s -c ${HEY_WORKERS} ` +
@@ -546,50 +576,58 @@ async function benchmark(o: Options, build: ServerBuild, dir: string, gate: Quie
     log(`\nwritten to ${relative(ROOT, DOCS)}`)
   }
   await stopOpenSlb(world.slb)
+  return { byMode, goals: gs, unavailable: world.unavailable, rate: o.rate, reps: o.reps }
 }
 
-/** `--reconfig`: the reconfiguration pass alone, against OpenSLB only, in its own block of the docs. */
-async function reconfigMode(o: Options, build: ServerBuild, dir: string, before: number): Promise<void> {
-  const world = await startWorld({ ...o, only: new Set(['http', 'tcp']) }, build, dir, { peers: false })
-  for (const t of world.targets.filter((x) => x.kind === 'openslb')) {
-    await runWrk({ url: urlOf(t.endpoint), ...WRK, durationS: 1, close: false }, dir)
-  }
-  const text = await reconfiguration(world, o)
-  await stopOpenSlb(world.slb)
-  const block = [
-    `Measured ${machineLine(describeMachine())}; ${versions().wrk}.`,
-    '',
-    `Command: \`${commandLine()}\` — OpenSLB from ${build.note}, health checks ${o.healthCheck ? 'on' : 'off'}; ` +
-      `other processes' CPU before the run: ${before.toFixed(0)}% of a core.`,
-    '',
-    text,
-  ].join('\n')
-  process.stdout.write('\n' + block + '\n')
-  if (o.write) {
-    writeMarkedBlock(DOCS, `${MARKER}-reconfig`, block, '### Reconfiguration under load')
-    log(`\nwritten to ${relative(ROOT, DOCS)}`)
-  }
+/** Load on one target while a series of changes is made, one after another. */
+export interface ChangeRun {
+  readonly target: string
+  readonly wanted: number
+  readonly done: number
+  readonly failures: number
+  readonly firstFailure: string
+  /** Of one change, ms. */
+  readonly p50Ms: number
+  readonly p99Ms: number
+  /** wrk keep-alive during the changes. */
+  readonly load: HttpLoadResult
+  /** The same load just before, without changes. */
+  readonly unchanged: HttpLoadResult
+  /** Backend hits s1..s3 during the changes. */
+  readonly hits: readonly number[]
 }
+
+/** What bench/all.ts takes from `--reconfig`: OpenSLB (undefined without a listener) and nginx reloads. */
+export interface ReconfigResult {
+  readonly openslb: ChangeRun | undefined
+  readonly nginx: ChangeRun | undefined
+}
+
+/** Change i: s1/s2 weights 50/100 when i is even, back to 100/50 when odd; s3 stays 0. */
+const swapped = (i: number): number[] => (i % 2 === 0 ? [50, 100, 0] : [...WEIGHTS])
 
 /**
- * Optional: N signed weight changes (s1/s2 swapping 100/50, s3 staying 0) while wrk loads the OpenSLB
- * HTTP listener (TCP when HTTP is unavailable); nothing may fail and s3 must get nothing.
+ * The same wrk load as the main runs on `endpoint`, first for `--duration` without changes, then
+ * while `change(0…wanted-1)` run one after another, stopped one second after the last; the weights
+ * are left as they were.
  */
-async function reconfiguration(world: World, o: Options): Promise<string> {
-  const target =
-    world.targets.find((t) => t.name === 'openslb-http') ?? world.targets.find((t) => t.name === 'openslb-tcp')
-  if (target === undefined) return 'Reconfiguration under load: not run (no OpenSLB HTTP or TCP listener).'
-  const members = (w: readonly number[]) =>
-    world.backends.map((b, i) => ({ host: b.host, port: b.port, weight: w[i]! }))
-  // The same load without changes first, for the throughput a reconfiguration costs.
-  const quiet = await runWrk({ url: urlOf(target.endpoint), ...WRK, durationS: o.durationS, close: false }, world.dir)
+async function underChanges(
+  world: World,
+  name: string,
+  endpoint: Endpoint,
+  wanted: number,
+  change: (i: number) => Promise<void>,
+  o: Options,
+): Promise<ChangeRun> {
+  const url = urlOf(endpoint)
+  const unchanged = await runWrk({ url, ...WRK, durationS: o.durationS, close: false }, world.dir)
   await sleep(PAUSE_MS)
-  // Long enough for the calls at about 10 ms each under load; stopped as soon as they are done.
-  const durationS = Math.min(300, Math.max(20, Math.ceil(o.reconfig / 50)))
-  log(`reconfiguration: ${o.reconfig} weight changes under wrk load on ${target.name} (at most ${durationS} s)`)
+  // Long enough for changes of about 50 ms each; stopped as soon as they are done.
+  const durationS = Math.min(300, Math.max(20, Math.ceil(wanted / 20)))
+  log(`reconfiguration: ${wanted} changes under wrk load on ${name} (at most ${durationS} s)`)
   const hits0 = await backendCounters(world, 'http')
   const stop = new AbortController()
-  const load = runWrk({ url: urlOf(target.endpoint), ...WRK, durationS, close: false, signal: stop.signal }, world.dir)
+  const load = runWrk({ url, ...WRK, durationS, close: false, signal: stop.signal }, world.dir)
   let loadDone = false
   void load.then(
     () => (loadDone = true),
@@ -599,10 +637,10 @@ async function reconfiguration(world: World, o: Options): Promise<string> {
   const latencies: number[] = []
   let failures = 0
   let firstFailure = ''
-  for (let i = 0; i < o.reconfig && !loadDone; i++) {
+  for (let i = 0; i < wanted && !loadDone; i++) {
     const t0 = performance.now()
     try {
-      await setWeights(world.slb, world.setup, members(i % 2 === 0 ? [50, 100, 0] : [100, 50, 0]))
+      await change(i)
     } catch (err) {
       failures += 1
       firstFailure ||= err instanceof Error ? err.message : String(err)
@@ -614,23 +652,106 @@ async function reconfiguration(world: World, o: Options): Promise<string> {
   await sleep(1_000)
   stop.abort()
   const r = await load
-  const hits = (await backendCounters(world, 'http')).map((n, i) => n - hits0[i]!)
-  // Leave the group as the main runs had it.
-  if (done % 2 === 1) await setWeights(world.slb, world.setup, members([...WEIGHTS]))
+  const hits = (await backendCounters(world, 'http')).hits.map((n, i) => n - hits0.hits[i]!)
+  // Leave the weights as the main runs had them.
+  if (done % 2 === 1) await change(done)
   const sorted = [...latencies].sort((a, b) => a - b)
   const pct = (p: number): number =>
     sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN
-  return [
-    `Reconfiguration under load: ${done} of ${o.reconfig} signed SetVServerGroupAttribute calls (s1/s2 weights ` +
-      `swapping 100/50 ↔ 50/100, s3 at 0) during wrk keep-alive load on ${target.name} ` +
-      `(${r.seconds.toFixed(1)} s): ` +
-      `call p50 ${formatMs(pct(50))} ms, p99 ${formatMs(pct(99))} ms, ${failures} failed` +
-      (firstFailure ? ` (first: ${firstFailure.slice(0, 200)})` : '') +
-      `; wrk ${formatInt(r.requests)} requests at ${formatInt(r.requestsPerSecond)}/s, ${r.errors} socket errors, ` +
-      `${r.non2xx} non-2xx (the same load without changes: ${formatInt(quiet.requestsPerSecond)}/s, ` +
-      `${quiet.errors} socket errors); backend hits s1:s2:s3 = ${hits.join(':')} (s3 must be 0).`,
-    ...(done < o.reconfig ? [`The load ended before all ${o.reconfig} changes were made.`] : []),
+  return {
+    target: name,
+    wanted,
+    done,
+    failures,
+    firstFailure,
+    p50Ms: pct(50),
+    p99Ms: pct(99),
+    load: r,
+    unchanged,
+    hits,
+  }
+}
+
+/** The wrk side of a change run, and the backends' split. */
+const loadText = (c: ChangeRun): string =>
+  `wrk ${formatInt(c.load.requests)} requests at ${formatInt(c.load.requestsPerSecond)}/s, ` +
+  `${c.load.errors} socket errors, ${c.load.non2xx} non-2xx (the same load without changes: ` +
+  `${formatInt(c.unchanged.requestsPerSecond)}/s, ${c.unchanged.errors} socket errors); ` +
+  `backend hits s1:s2:s3 = ${c.hits.join(':')} (s3 must be 0).` +
+  (c.done < c.wanted ? ` The load ended before all ${c.wanted} changes were made.` : '')
+
+/** The changes' own side: latency of one change, and failures. */
+const latencyText = (what: string, c: ChangeRun): string =>
+  `${what} p50 ${formatMs(c.p50Ms)} ms, p99 ${formatMs(c.p99Ms)} ms, ${c.failures} failed` +
+  (c.firstFailure ? ` (first: ${oneLine(c.firstFailure).slice(0, 200)})` : '')
+
+/**
+ * `--reconfig`: OpenSLB under N signed weight changes (s1/s2 swapping 100/50, s3 staying 0) while wrk
+ * loads its HTTP listener (TCP when HTTP is unavailable); then nginx, the peer, reloaded with the same
+ * swaps while wrk loads it. Nothing may fail, s3 must get nothing. Its own block of the docs.
+ */
+async function reconfigMode(
+  o: Options,
+  build: ServerBuild,
+  dir: string,
+  before: number,
+  command: string,
+): Promise<ReconfigResult> {
+  const world = await startWorld({ ...o, only: new Set(['http', 'tcp']) }, build, dir, { peers: false })
+  const nginx =
+    o.nginxReloads > 0
+      ? await startNginxProxy(join(dir, 'nginx-proxy'), world.backends, world.echoes, WEIGHTS)
+      : undefined
+  const warm = world.targets.filter((x) => x.kind === 'openslb').map((t) => t.endpoint)
+  if (nginx !== undefined) warm.push(nginx.http)
+  for (const ep of warm) await runWrk({ url: urlOf(ep), ...WRK, durationS: 1, close: false }, dir)
+
+  const target =
+    world.targets.find((t) => t.name === 'openslb-http') ?? world.targets.find((t) => t.name === 'openslb-tcp')
+  const setSwapped = (i: number): Promise<void> =>
+    setWeights(
+      world.slb,
+      world.setup,
+      world.backends.map((b, k) => ({ host: b.host, port: b.port, weight: swapped(i)[k]! })),
+    )
+  const openslb =
+    target === undefined
+      ? undefined
+      : await underChanges(world, target.name, target.endpoint, o.reconfig, setSwapped, o)
+  await stopOpenSlb(world.slb)
+  await sleep(PAUSE_MS)
+  const peer =
+    nginx === undefined
+      ? undefined
+      : await underChanges(world, 'nginx-http', nginx.http, o.nginxReloads, (i) => nginx.reload(swapped(i)), o)
+
+  const paragraphs = [
+    openslb === undefined
+      ? 'Reconfiguration under load: OpenSLB not run (no OpenSLB HTTP or TCP listener).'
+      : `Reconfiguration under load: ${openslb.done} of ${openslb.wanted} signed SetVServerGroupAttribute calls ` +
+        `(s1/s2 weights swapping 100/50 ↔ 50/100, s3 at 0) during wrk keep-alive load on ${openslb.target} ` +
+        `(${openslb.load.seconds.toFixed(1)} s): ${latencyText('call', openslb)}; ${loadText(openslb)}`,
+    ...(peer === undefined
+      ? []
+      : [
+          `The peer, nginx: ${peer.done} of ${peer.wanted} reloads (nginx.conf rewritten with the same swaps, SIGHUP ` +
+            `to the master, the next one once the new workers run) during the same wrk load on ${peer.target} ` +
+            `(${peer.load.seconds.toFixed(1)} s): ${latencyText('reload', peer)}; ${loadText(peer)}`,
+        ]),
+  ]
+  const block = [
+    `Measured ${machineLine(describeMachine())}; ${versions().wrk}${peer ? `, ${versions().nginx}` : ''}.`,
+    '',
+    `Command: ${command} — OpenSLB from ${build.note}, health checks ${o.healthCheck ? 'on' : 'off'}; ` +
+      `other processes' CPU before the run: ${before.toFixed(0)}% of a core.`,
+    ...paragraphs.flatMap((p) => ['', p]),
   ].join('\n')
+  process.stdout.write('\n' + block + '\n')
+  if (o.write) {
+    writeMarkedBlock(DOCS, `${MARKER}-reconfig`, block, '### Reconfiguration under load')
+    log(`\nwritten to ${relative(ROOT, DOCS)}`)
+  }
+  return { openslb, nginx: peer }
 }
 
 /**
@@ -683,40 +804,53 @@ async function profile(o: Options, build: ServerBuild, dir: string, gate: QuietG
 
 // ---- main ---------------------------------------------------------------------------------------
 
-let runDir: string | undefined
+/** What a run returns; one of `main` and `reconfig` unless skipped or profiling. */
+export interface DataplaneResult {
+  /** Why nothing was measured (programs missing and not root). */
+  readonly skipped?: string
+  readonly main?: DataplaneMain
+  readonly reconfig?: ReconfigResult
+  /** Seconds of `--wait-quiet` used. */
+  readonly waitedS: number
+}
 
-async function main(): Promise<void> {
-  const o = parseOptions(process.argv.slice(2))
+/**
+ * Runs the benchmark with these command-line options (the main run, `--reconfig` or `--profile`), within
+ * its time budget; every process it started is stopped when it returns. `partOf`: the command of the
+ * longer run this is a part of, for the recorded block.
+ */
+export async function dataplane(argv: readonly string[], partOf?: string): Promise<DataplaneResult> {
+  const o = parseOptions(argv)
   const why = installMissing(log)
   if (why !== undefined) {
     log(`dataplane benchmark skipped: ${why}`)
-    return
+    return { skipped: why, waitedS: 0 }
   }
   const build = chooseServerBuild(ROOT, o.server)
   // Bounded: 3 modes × 7 targets + 3 UDP per repetition, each run plus its pause and set-up slack.
   const perRep = 21 * (o.durationS + 2.5) + 3 * (o.durationS + 3.5)
+  // Reconfiguration: two unchanged loads and two change runs of at most 300 s each.
   const budgetS =
-    (o.profile ? 7 * (o.durationS + 20) : o.reconfig > 0 ? 330 + o.durationS : o.reps * perRep + 30) +
+    (o.profile ? 7 * (o.durationS + 20) : o.reconfig > 0 ? 630 + 2 * o.durationS : o.reps * perRep + 30) +
     180 +
     o.waitQuietS
-  hardTimeLimit(budgetS, log)
-  const gate = new QuietGate(o.waitQuietS, QUIET_PERCENT, log)
-  const before = await gate.pause(2_000)
-  log(`other processes' CPU before the run: ${before.toFixed(0)}% of a core`)
-  runDir = mkdtempSync(join(tmpdir(), 'openslb-dataplane-'))
-  log(`work dir ${runDir} (configs, logs, pid files)`)
-  if (o.profile) await profile(o, build, runDir, gate)
-  else if (o.reconfig > 0) await reconfigMode(o, build, runDir, before)
-  else await benchmark(o, build, runDir, gate, before)
-}
-
-function cleanUp(): void {
-  killAllNow()
-  removeTempDirs()
-  // OPENSLB_BENCH_KEEP=1 keeps the configs and logs for a post-mortem.
-  if (runDir !== undefined && process.env['OPENSLB_BENCH_KEEP'] === undefined) {
-    rmSync(runDir, { recursive: true, force: true })
+  const command = commandText(SCRIPT, argv, partOf)
+  const run = async (): Promise<DataplaneResult> => {
+    const gate = new QuietGate(o.waitQuietS, QUIET_PERCENT, log)
+    const before = await gate.pause(2_000)
+    log(`other processes' CPU before the run: ${before.toFixed(0)}% of a core`)
+    // OPENSLB_BENCH_KEEP=1 keeps the configs and logs for a post-mortem.
+    const dir = makeTempDir('openslb-dataplane-', { keepable: true })
+    log(`work dir ${dir} (configs, logs, pid files)`)
+    const waited = (): number => gate.spentMs / 1000
+    if (o.profile) {
+      await profile(o, build, dir, gate)
+      return { waitedS: waited() }
+    }
+    if (o.reconfig > 0) return { reconfig: await reconfigMode(o, build, dir, before, command), waitedS: waited() }
+    return { main: await benchmark(o, build, dir, gate, before, command), waitedS: waited() }
   }
+  return withinBudget(budgetS, log, run, removeTempDirs)
 }
 
-runBenchmark('dataplane', main, cleanUp, log)
+if (isMain(import.meta.url)) runBenchmark('dataplane', () => dataplane(process.argv.slice(2)), stopEverythingNow, log)

@@ -39,6 +39,8 @@ export interface Run {
   readonly generatorCpuPercent: number | undefined
   /** Per backend s1..s3: requests the nginx backends served (UDP: datagrams the echoes answered). */
   readonly backendHits: readonly number[]
+  /** UDP: per backend, the flows (distinct senders) the echoes saw during the run. */
+  readonly backendFlows: readonly number[] | undefined
   /** Per backend, from /_openslb/stats: requests (HTTP), connections (TCP) or flows (UDP). */
   readonly slbCounts: readonly number[] | undefined
   /** The load's window on the monotonic clock (µs), to cut a server's CPU profile to it. */
@@ -81,8 +83,8 @@ export function rowsOf(targets: readonly Target[], mode: Mode, runs: Runs): Row[
   return rows
 }
 
-/** `66.7:33.3:0.0` from summed counts. */
-function split(counts: ReadonlyArray<readonly number[] | undefined>): string {
+/** Per backend, the counts summed over runs, or undefined when nothing was counted. */
+export function totals(counts: ReadonlyArray<readonly number[] | undefined>): number[] | undefined {
   const sums = [0, 0, 0]
   let any = false
   for (const c of counts) {
@@ -90,9 +92,19 @@ function split(counts: ReadonlyArray<readonly number[] | undefined>): string {
     any = true
     c.forEach((n, i) => (sums[i]! += n))
   }
-  const total = sums.reduce((s, n) => s + n, 0)
-  if (!any || total === 0) return '–'
-  return sums.map((n) => ((n / total) * 100).toFixed(1)).join(':')
+  return any && sums.some((n) => n > 0) ? sums : undefined
+}
+
+/** Each backend's share in % of summed counts, or undefined when nothing was counted. */
+export function shares(counts: ReadonlyArray<readonly number[] | undefined>): number[] | undefined {
+  const sums = totals(counts)
+  const total = sums?.reduce((s, n) => s + n, 0) ?? 0
+  return sums?.map((n) => (n / total) * 100)
+}
+
+/** `66.7:33.3:0.0` from summed counts. */
+export function split(counts: ReadonlyArray<readonly number[] | undefined>): string {
+  return shares(counts)?.map((p) => p.toFixed(1)).join(':') ?? '–'
 }
 
 const sum = (rs: readonly Run[], f: (r: Run) => number): number => rs.reduce((s, r) => s + f(r), 0)
@@ -193,6 +205,9 @@ export function summaryTable(byMode: ReadonlyMap<Mode, Row[]>, targets: readonly
 
 export interface Goal {
   readonly name: string
+  /** What it is judged on: OpenSLB's `layer` target in `mode` (`rate`: its p99 against HAProxy's). */
+  readonly mode: Mode
+  readonly layer: 'http' | 'tcp'
   readonly measured: number
   readonly goal: string
   readonly met: boolean | undefined
@@ -200,28 +215,35 @@ export interface Goal {
 
 export function goals(byMode: ReadonlyMap<Mode, Row[]>): Goal[] {
   const row = (mode: Mode, name: string): Row | undefined => byMode.get(mode)?.find((r) => r.target.name === name)
-  const atLeast = (name: string, r: Row | undefined, min: number): Goal => ({
-    name,
-    measured: r?.ratio ?? Number.NaN,
-    goal: `≥ ${min.toFixed(2)}× direct`,
-    met: r === undefined ? undefined : r.ratio >= min,
-  })
+  const atLeast = (name: string, mode: Mode, layer: 'http' | 'tcp', min: number): Goal => {
+    const r = row(mode, `openslb-${layer}`)
+    return {
+      name,
+      mode,
+      layer,
+      measured: r?.ratio ?? Number.NaN,
+      goal: `≥ ${min.toFixed(2)}× direct`,
+      met: r === undefined ? undefined : r.ratio >= min,
+    }
+  }
   const p99 = (name: string, layer: 'http' | 'tcp'): Goal => {
     const ours = row('rate', `openslb-${layer}`)
     const hap = row('rate', `haproxy-${layer}`)
     const ratio = ours && hap ? ours.p99Ms / hap.p99Ms : Number.NaN
     return {
       name,
+      mode: 'rate',
+      layer,
       measured: ratio,
       goal: `≤ ${GOALS.p99VsHaproxy}× HAProxy`,
       met: Number.isFinite(ratio) ? ratio <= GOALS.p99VsHaproxy : undefined,
     }
   }
   return [
-    atLeast('TCP keep-alive', row('ka', 'openslb-tcp'), GOALS.tcpKeepAlive),
-    atLeast('HTTP keep-alive', row('ka', 'openslb-http'), GOALS.httpKeepAlive),
-    atLeast('HTTP, new connection per request', row('close', 'openslb-http'), GOALS.newConnection),
-    atLeast('TCP, new connection per request', row('close', 'openslb-tcp'), GOALS.newConnection),
+    atLeast('TCP keep-alive', 'ka', 'tcp', GOALS.tcpKeepAlive),
+    atLeast('HTTP keep-alive', 'ka', 'http', GOALS.httpKeepAlive),
+    atLeast('HTTP, new connection per request', 'close', 'http', GOALS.newConnection),
+    atLeast('TCP, new connection per request', 'close', 'tcp', GOALS.newConnection),
     p99('HTTP p99 at a fixed unsaturated rate', 'http'),
     p99('TCP p99 at a fixed unsaturated rate', 'tcp'),
   ]

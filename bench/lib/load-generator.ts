@@ -42,13 +42,13 @@ async function run(job: LoadJob): Promise<LoadResult> {
     return stats
   }
 
-  const once = (template: RequestTemplate): Promise<void> =>
+  const once = (template: RequestTemplate, port: number): Promise<void> =>
     new Promise((resolve) => {
       const n = counter++
       const { action, version, params } = template
       const path = '/' + signedQuery(job.key, action, version, fillTemplate(params, n))
       const started = process.hrtime.bigint()
-      const req = request({ agent, host: job.host, port: job.port, path, method: 'GET' }, (res) => {
+      const req = request({ agent, host: job.host, port, path, method: 'GET' }, (res) => {
         let body = ''
         res.setEncoding('utf8')
         res.on('data', (chunk: string) => (body += chunk))
@@ -87,7 +87,8 @@ async function run(job: LoadJob): Promise<LoadResult> {
   // A sequence is finished before stopping: Add without its Remove would break the next run.
   const worker = async (_: unknown, i: number): Promise<void> => {
     const sequence = job.sequences === undefined ? [job.template] : job.sequences[i % job.sequences.length]!
-    for (let step = 0; !stop || step !== 0; step = (step + 1) % sequence.length) await once(sequence[step]!)
+    const port = job.ports === undefined ? job.port : job.ports[i % job.ports.length]!
+    for (let step = 0; !stop || step !== 0; step = (step + 1) % sequence.length) await once(sequence[step]!, port)
   }
   const workers = Array.from({ length: job.connections }, worker)
 

@@ -5,6 +5,8 @@ import type { AccessKey, RequestTemplate } from './signed-request.js'
 export interface LoadJob {
   readonly host: string
   readonly port: number
+  /** When set, connection i sends to `ports[i % length]` instead of `port` (several nodes of one cluster). */
+  readonly ports?: readonly number[]
   readonly key: AccessKey
   readonly template: RequestTemplate
   readonly connections: number

@@ -1,13 +1,14 @@
 /**
  * OpenSLB as the server under test: picks the build to run (dist/, rebuilt when src/ is newer, or src/
- * through tsx), starts `openslb serve` on 127.0.0.1 with a fresh data directory and access key, stops it.
+ * through tsx), starts `openslb serve` on 127.0.0.1 with a fresh data directory and access key, stops it;
+ * and removes every temp directory a benchmark made, also when it stops on an error or a signal.
  */
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort, spawnNode, stopChild, waitForHttp, type SpawnedServer } from './processes.js'
+import { freePort, killAllNow, spawnNode, stopChild, waitForHttp, type SpawnedServer } from './processes.js'
 import type { AccessKey } from './signed-request.js'
 
 export const HOST = '127.0.0.1'
@@ -30,6 +31,8 @@ export interface StartOptions {
   readonly nodeArgs?: readonly string[]
   /** After `serve …`, e.g. `--quota-load-balancers 100`. */
   readonly serveArgs?: readonly string[]
+  /** The access key to start with (nodes of one cluster share one); a fresh random one otherwise. */
+  readonly key?: AccessKey
 }
 
 const log = (line: string): void => {
@@ -69,24 +72,48 @@ export function chooseServerBuild(root: string, wanted: 'dist' | 'tsx'): ServerB
 
 // Removed at exit even when a run fails half-way.
 const tempDirs = new Set<string>()
+/** Run directories (configs, logs, pid files) that OPENSLB_BENCH_KEEP=1 keeps for a post-mortem. */
+const keepable = new Set<string>()
 
-/** Deletes every data directory still left; for the benchmark's exit handler. */
+/** A new directory under the OS temp dir, deleted by `removeTempDirs`. */
+export function makeTempDir(prefix: string, options: { readonly keepable?: boolean } = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  tempDirs.add(dir)
+  if (options.keepable === true) keepable.add(dir)
+  return dir
+}
+
+/** Deletes every temp directory still left; for the end of a benchmark and its exit handler. */
 export function removeTempDirs(): void {
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true })
+  const keep = process.env['OPENSLB_BENCH_KEEP'] !== undefined
+  for (const dir of tempDirs) if (!(keep && keepable.has(dir))) rmSync(dir, { recursive: true, force: true })
   tempDirs.clear()
+  keepable.clear()
+}
+
+/** The exit handler of every benchmark: no waiting is possible there. */
+export function stopEverythingNow(): void {
+  killAllNow()
+  removeTempDirs()
+}
+
+/** The V8 flags `openslb` runs with (its shebang line), so the server measured is the one users run. */
+export function binNodeFlags(root: string): string[] {
+  const shebang = readFileSync(join(root, 'bin', 'openslb.js'), 'utf8').split('\n', 1)[0] ?? ''
+  return shebang.match(/\bnode\s+(.*)$/)?.[1]?.split(/\s+/).filter((f) => f.startsWith('--')) ?? []
 }
 
 export async function startOpenSlb(root: string, build: ServerBuild, options: StartOptions = {}): Promise<OpenSlb> {
   const port = await freePort()
-  const dataDir = mkdtempSync(join(tmpdir(), 'openslb-bench-'))
-  tempDirs.add(dataDir)
-  const key = {
+  const dataDir = makeTempDir('openslb-bench-')
+  const key = options.key ?? {
     accessKeyId: 'LTAIbench' + randomBytes(8).toString('hex'),
     accessKeySecret: randomBytes(15).toString('hex'),
   }
   const entry = build.mode === 'dist' ? ['dist/cli/main.js'] : ['--import', 'tsx', 'src/cli/main.ts']
   const server = spawnNode(
     [
+      ...binNodeFlags(root),
       ...(options.nodeArgs ?? []),
       ...entry,
       'serve',

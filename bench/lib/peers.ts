@@ -1,10 +1,11 @@
 /**
  * The data-plane benchmark's C processes: the nginx backends and the peer proxies (HAProxy, nginx),
  * each a foreground child with its configuration and pid file in the run's temp dir, set up as in
- * perf-baselines §2.1–2.2; also reads the backends' request counters.
+ * perf-baselines §2.1–2.2; also reads the backends' request counters, and reloads the nginx proxy with
+ * new weights (the reconfiguration pass).
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { get } from 'node:http'
 import { connect, createServer, type AddressInfo } from 'node:net'
 import { createSocket } from 'node:dgram'
@@ -263,17 +264,37 @@ const nginxServers = (backends: readonly Endpoint[], weights: readonly number[])
     .map((b, i) => `    server ${b.host}:${b.port} ${weights[i]! > 0 ? `weight=${weights[i]}` : 'down'};`)
     .join('\n')
 
+export interface NginxProxy extends PeerTargets {
+  readonly server: SpawnedServer
+  readonly udp: Endpoint
+  /**
+   * Rewrites the configuration with `weights` and reloads it (SIGHUP to the master); resolves once the
+   * master has started the new generation of workers (the old ones then finish their connections).
+   */
+  reload(weights: readonly number[]): Promise<void>
+}
+
+/** The nginx master's child processes (its workers, and old ones still shutting down after a reload). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = []
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    const text = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim()
+    if (text !== '') out.push(...text.split(' ').map(Number))
+  }
+  return out
+}
+
 /** nginx: http proxy with upstream keepalive, stream (TCP) and stream UDP, `worker_processes auto`. */
 export async function startNginxProxy(
   dir: string,
   backends: readonly Endpoint[],
   udpBackends: readonly Endpoint[],
   weights: readonly number[],
-): Promise<{ server: SpawnedServer; udp: Endpoint } & PeerTargets> {
+): Promise<NginxProxy> {
   const http = { host: '127.0.0.1', port: await freePortOn('127.0.0.1', 'tcp') }
   const tcp = { host: '127.0.0.1', port: await freePortOn('127.0.0.1', 'tcp') }
   const udp = { host: '127.0.0.1', port: await freePortOn('127.0.0.1', 'udp') }
-  const config = `load_module ${STREAM_MODULE};
+  const config = (w: readonly number[]): string => `load_module ${STREAM_MODULE};
 worker_processes auto;
 pid ${dir}/nginx.pid;
 events { worker_connections 8192; }
@@ -281,7 +302,7 @@ http {
   access_log off;
 ${tempPaths(dir)}
   upstream be {
-${nginxServers(backends, weights)}
+${nginxServers(backends, w)}
     keepalive 128;
     keepalive_requests 10000000;
   }
@@ -293,15 +314,31 @@ ${nginxServers(backends, weights)}
 }
 stream {
   upstream be4 {
-${nginxServers(backends, weights)}
+${nginxServers(backends, w)}
   }
   upstream beu {
-${nginxServers(udpBackends, weights)}
+${nginxServers(udpBackends, w)}
   }
   server { listen ${tcp.host}:${tcp.port} backlog=4096; proxy_pass be4; }
   server { listen ${udp.host}:${udp.port} udp; proxy_pass beu; proxy_responses 1; proxy_timeout 5s; }
 }
 `
-  const server = await startNginx(dir, config, [http, tcp])
-  return { server, http, tcp, udp }
+  const server = await startNginx(dir, config(weights), [http, tcp])
+  // setpriv execs nginx, so the child is the master itself.
+  const master = server.child.pid!
+  // Counted at the first reload, when the workers have long been started (not right after listening).
+  let workers: number | undefined
+  const reload = async (w: readonly number[]): Promise<void> => {
+    const before = new Set(childrenOf(master))
+    workers ??= Math.max(1, before.size)
+    writeFileSync(join(dir, 'nginx.conf'), config(w))
+    process.kill(master, 'SIGHUP')
+    const deadline = Date.now() + 10_000
+    while (childrenOf(master).filter((pid) => !before.has(pid)).length < workers) {
+      if (server.child.exitCode !== null) throw new Error(`nginx exited on reload:\n${server.output()}`)
+      if (Date.now() > deadline) throw new Error(`nginx did not start new workers within 10 s:\n${server.output()}`)
+      await new Promise((resolve) => setTimeout(resolve, 2))
+    }
+  }
+  return { server, http, tcp, udp, reload }
 }

@@ -6,6 +6,7 @@ import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { get } from 'node:http'
 import { createServer, type AddressInfo } from 'node:net'
+import { pathToFileURL } from 'node:url'
 
 const children = new Set<ChildProcess>()
 /** Children that lead their own process group (spawnProgram): a hard kill takes their workers too. */
@@ -202,14 +203,42 @@ export function treeCpuSeconds(pid: number): number {
   return ticks / ticksPerSecond
 }
 
-/** Stops everything once `seconds` have passed: no benchmark may outlive its budget. */
-export function hardTimeLimit(seconds: number, log: (line: string) => void): void {
-  setTimeout(() => {
+/**
+ * Stops everything once `seconds` have passed: no benchmark may outlive its budget. Returns the cancel,
+ * for a benchmark run as one part of a longer one.
+ */
+export function hardTimeLimit(seconds: number, log: (line: string) => void): () => void {
+  const timer = setTimeout(() => {
     log(`hard time limit of ${Math.round(seconds)} s reached: stopping everything`)
     killAllNow()
     process.exit(1)
   }, seconds * 1000).unref()
+  return () => clearTimeout(timer)
 }
+
+/**
+ * Runs one benchmark within its own hard time limit; when it ends, also on an error, every child
+ * still running is stopped and `cleanUp` runs, so the next benchmark of a longer run starts clean.
+ */
+export async function withinBudget<T>(
+  seconds: number,
+  log: (line: string) => void,
+  run: () => Promise<T>,
+  cleanUp: () => void = () => {},
+): Promise<T> {
+  const cancel = hardTimeLimit(seconds, log)
+  try {
+    return await run()
+  } finally {
+    cancel()
+    await stopAll()
+    cleanUp()
+  }
+}
+
+/** Whether the module at `moduleUrl` is the script node was started with (not imported by another). */
+export const isMain = (moduleUrl: string): boolean =>
+  process.argv[1] !== undefined && moduleUrl === pathToFileURL(process.argv[1]).href
 
 /**
  * Runs a benchmark's main: `cleanUp` on exit, every child stopped on SIGINT/SIGTERM or failure,
@@ -217,7 +246,7 @@ export function hardTimeLimit(seconds: number, log: (line: string) => void): voi
  */
 export function runBenchmark(
   name: string,
-  main: () => Promise<void>,
+  main: () => Promise<unknown>,
   cleanUp: () => void,
   log: (line: string) => void,
 ): void {

@@ -35,6 +35,15 @@ export function describeMachine(now = new Date()): Machine {
   }
 }
 
+/**
+ * The command that produced a results block, as Markdown: `node … SCRIPT ARGV…`, or, for a part of a
+ * longer run (bench/all.ts), that run's command and the equivalent command of the part.
+ */
+export function commandText(script: string, argv: readonly string[], partOf?: string): string {
+  const own = ['node', ...process.execArgv, script, ...argv].join(' ')
+  return partOf === undefined ? `\`${own}\`` : `\`${partOf}\` (this part alone: \`${own}\`)`
+}
+
 export const machineLine = (m: Machine): string =>
   `${m.date} · nproc ${m.cpus} · ${m.cpuModel} · ${m.memoryGiB} GiB · Linux ${m.kernel} · Node ${m.node}`
 

@@ -1,6 +1,7 @@
 /**
  * A UDP echo backend child for the data-plane benchmark: echoes every datagram to its sender and
- * counts them (health-check probes apart). Told where to bind, and asked for counts, over IPC.
+ * counts them, and the flows they came on (health-check probes apart). Told where to bind, and asked
+ * for counts, over IPC.
  */
 import { createSocket } from 'node:dgram'
 import { pathToFileURL } from 'node:url'
@@ -14,16 +15,26 @@ export type EchoRequest =
   | { readonly type: 'count' }
 export type EchoReply =
   | { readonly type: 'bound'; readonly port: number }
-  | { readonly type: 'count'; readonly datagrams: number; readonly probes: number }
+  | {
+      readonly type: 'count'
+      readonly datagrams: number
+      readonly probes: number
+      /** Distinct senders (address and port: a proxy's flow) since the previous count. */
+      readonly flows: number
+    }
 
 function main(): void {
   const socket = createSocket({ type: 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 })
   const probe = Buffer.from(UDP_PROBE)
   let datagrams = 0
   let probes = 0
+  const senders = new Set<string>()
   socket.on('message', (msg, rinfo) => {
     if (msg.equals(probe)) probes += 1
-    else datagrams += 1
+    else {
+      datagrams += 1
+      senders.add(`${rinfo.address}:${rinfo.port}`)
+    }
     socket.send(msg, rinfo.port, rinfo.address)
   })
   socket.on('error', (err) => {
@@ -36,7 +47,8 @@ function main(): void {
         process.send?.({ type: 'bound', port: socket.address().port } satisfies EchoReply)
       })
     } else {
-      process.send?.({ type: 'count', datagrams, probes } satisfies EchoReply)
+      process.send?.({ type: 'count', datagrams, probes, flows: senders.size } satisfies EchoReply)
+      senders.clear()
     }
   })
   process.on('disconnect', () => process.exit(0))
