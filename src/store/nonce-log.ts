@@ -19,6 +19,9 @@ interface Claim {
 // Beyond this many remembered nonces the oldest are forgotten; the database still refuses them.
 const MEMORY_LIMIT = 200_000
 
+// Rows per statement: SQLite allows a few thousand bound parameters, three per row here.
+const CHUNK = 500
+
 // The nonces column is varchar(256), which PostgreSQL enforces; a client may send any length.
 const MAX_STORED = 256
 const stored = (nonce: string): string =>
@@ -64,21 +67,27 @@ export class NonceLog {
     this.#pending = []
     this.#scheduled = false
     try {
-      const fresh = await this.#db.transaction().execute(async (trx) => {
-        const out: boolean[] = []
-        for (const c of batch) {
-          const result = await trx
-            .insertInto('nonces')
-            .values({ access_key_id: c.accessKeyId, nonce: stored(c.nonce), expires_at: c.expiresAt })
-            .onConflict((oc) => oc.columns(['access_key_id', 'nonce']).doNothing())
-            .executeTakeFirst()
-          out.push(Number(result.numInsertedOrUpdatedRows ?? 0n) === 1)
-        }
-        return out
-      })
-      batch.forEach((c, i) => c.resolve(fresh[i] ?? false))
+      // One statement per chunk, atomic on its own (no BEGIN/COMMIT round trips on PostgreSQL): the
+      // rows it returns are the claims that were new. A batch never holds one nonce twice, since
+      // claim() refuses what it remembers before queueing.
+      const fresh = new Set<string>()
+      for (let i = 0; i < batch.length; i += CHUNK) {
+        const rows = await this.#db
+          .insertInto('nonces')
+          .values(
+            batch
+              .slice(i, i + CHUNK)
+              .map((c) => ({ access_key_id: c.accessKeyId, nonce: stored(c.nonce), expires_at: c.expiresAt })),
+          )
+          .onConflict((oc) => oc.columns(['access_key_id', 'nonce']).doNothing())
+          .returning(['access_key_id', 'nonce'])
+          .execute()
+        for (const r of rows) fresh.add(`${r.access_key_id}\n${r.nonce}`)
+      }
+      for (const c of batch) c.resolve(fresh.has(`${c.accessKeyId}\n${stored(c.nonce)}`))
     } catch (err) {
-      // Not recorded, so not remembered either: the client may retry with the same nonce.
+      // Not recorded, so not remembered either: the client may retry with the same nonce. (A chunk
+      // written before the failure keeps its nonces: those clients must use new ones, as they do.)
       for (const c of batch) this.#seen.delete(`${c.accessKeyId}\n${c.nonce}`)
       for (const c of batch) c.reject(err)
     }
