@@ -7,7 +7,7 @@ import type { BackendServerInput } from '../api/protocol/backend-servers.js'
 import { typeOf } from '../domain/backend-rules.js'
 import { backendServerPortInvalid, backendServersUnavailable } from '../domain/errors.js'
 import type { BackendMember, LoadBalancer } from '../domain/model.js'
-import type { Repositories } from '../store/repository.js'
+import type { MemberPatch, Repositories } from '../store/repository.js'
 
 export interface Target {
   readonly loadBalancer: LoadBalancer
@@ -40,6 +40,32 @@ export const matches = (member: BackendMember, ref: MemberRef): boolean =>
   member.port === ref.port &&
   (ref.serverIp === undefined || member.serverIp === ref.serverIp)
 
+/** The members a reference names, through one index of `members` by (ServerId, Port); in their order. */
+export function namedBy(members: readonly BackendMember[]): (ref: MemberRef) => BackendMember[] {
+  const byServerPort = new Map<string, BackendMember[]>()
+  for (const m of members) {
+    const key = `${m.serverId}|${m.port}`
+    const same = byServerPort.get(key)
+    if (same === undefined) byServerPort.set(key, [m])
+    else same.push(m)
+  }
+  return (ref) => (byServerPort.get(`${ref.serverId}|${ref.port}`) ?? []).filter((m) => matches(m, ref))
+}
+
+/** The members any of `refs` names, in their order. */
+export function matchedBy(members: readonly BackendMember[], refs: readonly MemberRef[]): BackendMember[] {
+  const named = namedBy(members)
+  const hit = new Set(refs.flatMap((ref) => named(ref)))
+  return members.filter((m) => hit.has(m))
+}
+
+/** A member as a patch leaves it (an undefined field keeps its value). */
+export const patched = (member: BackendMember, patch: MemberPatch): BackendMember => ({
+  ...member,
+  weight: patch.weight ?? member.weight,
+  description: patch.description ?? member.description,
+})
+
 /**
  * Resolves items to new members of the target group. `weight` and `description` fall back to the
  * given defaults. Every referenced server is looked up once.
@@ -56,11 +82,11 @@ export async function resolveMembers(
   const eniIds = ids('eni')
   const page = { offset: 0, limit: Math.max(ecsIds.length, eniIds.length, 1) }
   const [instances, enis] = await Promise.all([
-    ecsIds.length === 0 ? undefined : repos.instances.byIds(ecsIds).then((items) => ({ items })),
+    repos.instances.states(ecsIds),
     eniIds.length === 0 ? undefined : repos.networkInterfaces.list({ ids: eniIds }, page),
   ])
   const running = new Set(
-    (instances?.items ?? []).filter((i) => i.status === 'Running' && i.regionId === lb.regionId).map((i) => i.id),
+    [...instances].filter(([, i]) => i.status === 'Running' && i.regionId === lb.regionId).map(([id]) => id),
   )
   const eniIps = new Map((enis?.items ?? []).filter((e) => e.regionId === lb.regionId).map((e) => [e.id, e.primaryIp]))
 

@@ -9,8 +9,16 @@ import type * as spec from '../api/spec/backend-servers.js'
 import { checkBatchSize, checkQuota, DEFAULT_WEIGHT, firstOfEach } from '../domain/backend-rules.js'
 import { backendServerExists, loadBalancerNotFound } from '../domain/errors.js'
 import { memberKey, type BackendMember, type LoadBalancer } from '../domain/model.js'
-import type { Repositories } from '../store/repository.js'
-import { matches, refOf, resolveMembers, type MemberRef, type Target } from './backend-resolution.js'
+import type { MemberChange, Repositories } from '../store/repository.js'
+import {
+  matchedBy,
+  namedBy,
+  patched,
+  refOf,
+  resolveMembers,
+  type MemberRef,
+  type Target,
+} from './backend-resolution.js'
 import type { ActionContext } from './context.js'
 import { presentChanged, presentRemaining } from './present/backend-servers.js'
 
@@ -48,11 +56,12 @@ export async function vpcIdsOf(repos: Repositories, members: readonly BackendMem
   const eniIds = ids('eni')
   const page = { offset: 0, limit: Math.max(ecsIds.length, eniIds.length, 1) }
   const [instances, enis] = await Promise.all([
-    ecsIds.length === 0 ? undefined : repos.instances.list({ ids: ecsIds }, page),
+    // By primary key: a filtered list counts, and walks, every instance of the scope.
+    repos.instances.byIds(ecsIds),
     eniIds.length === 0 ? undefined : repos.networkInterfaces.list({ ids: eniIds }, page),
   ])
   return new Map([
-    ...(instances?.items ?? []).map((i) => [i.id, i.vpcId] as const),
+    ...instances.map((i) => [i.id, i.vpcId] as const),
     ...(enis?.items ?? []).map((e) => [e.id, e.vpcId] as const),
   ])
 }
@@ -127,21 +136,17 @@ export const setBackendServers: H<'SetBackendServers'> = async (ctx, p) => {
   const changed = await ctx.store.write(ctx.scope, async (repos) => {
     const lb = await loadBalancerIn(repos, p.LoadBalancerId)
     const members = await repos.serverGroups.members(lb.id)
-    const done = new Map<string, BackendMember>()
+    const changes = new Map<string, MemberChange>()
+    const named = namedBy(members)
     for (const { item, ref } of distinctRefs(defaultGroup(lb), items)) {
-      for (const member of members.filter((m) => matches(m, ref))) {
+      for (const member of named(ref)) {
         const key = memberKey(member)
-        if (done.has(key)) continue
         const patch = { weight: item.weight, description: item.description }
-        await repos.serverGroups.updateMember(member, patch)
-        done.set(key, {
-          ...member,
-          weight: patch.weight ?? member.weight,
-          description: patch.description ?? member.description,
-        })
+        if (!changes.has(key)) changes.set(key, { member, patch })
       }
     }
-    return [...done.values()]
+    await repos.serverGroups.updateMembers([...changes.values()])
+    return [...changes.values()].map(({ member, patch }) => patched(member, patch))
   })
   return { LoadBalancerId: p.LoadBalancerId, BackendServers: changed.map(presentChanged) }
 }
@@ -154,7 +159,7 @@ export const removeBackendServers: H<'RemoveBackendServers'> = async (ctx, p) =>
     const lb = await loadBalancerIn(repos, p.LoadBalancerId)
     const members = await repos.serverGroups.members(lb.id)
     const refs = distinctRefs(defaultGroup(lb), p.BackendServers).map(({ ref }) => ref)
-    const removing = members.filter((m) => refs.some((ref) => matches(m, ref)))
+    const removing = matchedBy(members, refs)
     await repos.serverGroups.removeMembers(removing)
     const remaining = members.filter((m) => !removing.includes(m))
     return { remaining, vpcIds: await vpcIdsOf(repos, remaining) }

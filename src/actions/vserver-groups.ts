@@ -17,8 +17,17 @@ import {
 } from '../domain/errors.js'
 import { newVServerGroupId } from '../domain/ids.js'
 import { memberKey, type BackendMember, type Tag, type VServerGroup } from '../domain/model.js'
-import type { Repositories, TagMatch } from '../store/repository.js'
-import { matches, refOf, resolveMembers, type MemberRef, type Target } from './backend-resolution.js'
+import type { MemberPatch, Repositories, TagMatch } from '../store/repository.js'
+import {
+  matchedBy,
+  matches,
+  namedBy,
+  patched,
+  refOf,
+  resolveMembers,
+  type MemberRef,
+  type Target,
+} from './backend-resolution.js'
 import type { ActionContext } from './context.js'
 import { listenersUsingGroup } from './listeners.js'
 import { presentAttribute, presentItem, presentMember, type AssociatedObjects } from './present/vserver-groups.js'
@@ -124,9 +133,6 @@ const checkRoom = async (
 
 const refKey = (ref: MemberRef): string => `${ref.serverId}|${ref.serverIp ?? '*'}|${ref.port}`
 
-const matchedBy = (members: readonly BackendMember[], refs: readonly MemberRef[]): BackendMember[] =>
-  members.filter((m) => refs.some((ref) => matches(m, ref)))
-
 export const createVServerGroup: H<typeof spec.CreateVServerGroup> = async (ctx, p) => {
   const scope = regionScope(ctx.scope)
   const tags = tagsFromParams(p.Tag ?? [])
@@ -163,7 +169,7 @@ export const addVServerGroupBackendServers: H<typeof spec.AddVServerGroupBackend
     const added = await membersToAdd(repos, target, current, p.BackendServers)
     await checkRoom(ctx, repos, target, added.length)
     await repos.serverGroups.insertMembers(target.loadBalancer.regionId, added)
-    return repos.serverGroups.members(group.id)
+    return [...current, ...added]
   })
   // The whole membership after the call, as the DOCS sample suggests (contract §2.5, §8.3).
   return { VServerGroupId: p.VServerGroupId, BackendServers: members.map(presentMember) }
@@ -176,8 +182,9 @@ export const removeVServerGroupBackendServers: H<typeof spec.RemoveVServerGroupB
     const { group, target } = await loadGroup(repos, p.VServerGroupId)
     const refs = p.BackendServers.map((item) => refOf(target, item))
     const current = await repos.serverGroups.members(group.id)
-    await repos.serverGroups.removeMembers(matchedBy(current, refs))
-    return repos.serverGroups.members(group.id)
+    const removed = matchedBy(current, refs)
+    await repos.serverGroups.removeMembers(removed)
+    return current.filter((m) => !removed.includes(m))
   })
   return { VServerGroupId: p.VServerGroupId, BackendServers: members.map(presentMember) }
 }
@@ -206,7 +213,7 @@ export const modifyVServerGroupBackendServers: H<typeof spec.ModifyVServerGroupB
     await checkRoom(ctx, repos, target, added.length, removed.length)
     await repos.serverGroups.removeMembers(removed)
     await repos.serverGroups.insertMembers(target.loadBalancer.regionId, added)
-    return repos.serverGroups.members(group.id)
+    return [...remaining, ...added]
   })
   return { VServerGroupId: p.VServerGroupId, BackendServers: members.map(presentMember) }
 }
@@ -229,15 +236,20 @@ export const setVServerGroupAttribute: H<typeof spec.SetVServerGroupAttribute> =
       await repos.serverGroups.renameGroup(group.id, p.VServerGroupName)
     }
     const current = await repos.serverGroups.members(group.id)
+    // Of several items naming one member (an ENI with and without its ServerIp), the later wins field by field.
+    const patches = new Map<BackendMember, MemberPatch>()
+    const named = namedBy(current)
     for (const { item, ref } of changes) {
-      for (const member of current.filter((m) => matches(m, ref))) {
+      for (const member of named(ref)) {
         const weight = item.weight !== undefined && item.weight !== member.weight ? item.weight : undefined
         const description =
           item.description !== undefined && item.description !== member.description ? item.description : undefined
-        await repos.serverGroups.updateMember(member, { weight, description })
+        const before = patches.get(member)
+        patches.set(member, { weight: weight ?? before?.weight, description: description ?? before?.description })
       }
     }
-    return { name: p.VServerGroupName ?? group.name, members: await repos.serverGroups.members(group.id) }
+    await repos.serverGroups.updateMembers([...patches].map(([member, patch]) => ({ member, patch })))
+    return { name: p.VServerGroupName ?? group.name, members: current.map((m) => patched(m, patches.get(m) ?? {})) }
   })
   return { VServerGroupId: p.VServerGroupId, VServerGroupName: name, BackendServers: members.map(presentMember) }
 }

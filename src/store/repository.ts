@@ -110,11 +110,15 @@ export interface InstanceFilter {
   readonly zoneId?: string | undefined
 }
 
+export type InstanceState = Pick<Instance, 'status' | 'regionId'>
+
 export interface InstanceRepository {
   insert(instance: Instance): Promise<void>
   get(id: string): Promise<Instance | undefined>
   /** The instances among `ids` in scope, by primary key (no count, no paging). */
   byIds(ids: readonly string[]): Promise<Instance[]>
+  /** Status and region of the instances among `ids` in scope, by primary key (backend resolution). */
+  states(ids: readonly string[]): Promise<Map<string, InstanceState>>
   list(filter: InstanceFilter, page: Page): Promise<Paged<Instance>>
   setStatus(id: string, status: InstanceStatus): Promise<void>
   delete(id: string): Promise<void>
@@ -151,6 +155,12 @@ export interface PrivateIpRepository {
 
 export type MemberPatch = Partial<Pick<BackendMember, 'weight' | 'description'>>
 
+/** A patch of one member (an undefined field keeps its value). */
+export interface MemberChange {
+  readonly member: BackendMember
+  readonly patch: MemberPatch
+}
+
 export interface ServerGroupRepository {
   insertGroup(group: VServerGroup): Promise<void>
   getGroup(id: string): Promise<VServerGroup | undefined>
@@ -168,6 +178,8 @@ export interface ServerGroupRepository {
   /** Adds members (of load balancers in `regionId`); each must not exist yet in its group. */
   insertMembers(regionId: string, members: readonly BackendMember[]): Promise<void>
   updateMember(member: BackendMember, patch: MemberPatch): Promise<void>
+  /** Patches several members (each named once) in one statement. */
+  updateMembers(changes: readonly MemberChange[]): Promise<void>
   removeMembers(members: readonly BackendMember[]): Promise<void>
   /** Deletes every group and member of a load balancer. */
   deleteAllOfLoadBalancer(loadBalancerId: string): Promise<void>

@@ -1,8 +1,12 @@
-/** VServer groups and the members of every server group, scoped by account and (when given) region. */
-import type { Selectable } from 'kysely'
+/**
+ * VServer groups and the members of every server group, scoped by account and (when given) region.
+ * Reading, updating and deleting members is SQL text: every member mutation runs these, and the
+ * query builder took 12–55 µs to build each of them (as text: 1–15 µs).
+ */
+import { sql, type Selectable } from 'kysely'
 import type { BackendMember, BackendServerType, VServerGroup } from '../../domain/model.js'
 import type { Scope } from '../../domain/scope.js'
-import type { MemberPatch, ServerGroupRepository } from '../repository.js'
+import type { MemberChange, MemberPatch, ServerGroupRepository } from '../repository.js'
 import type { BackendServersTable, VServerGroupsTable } from '../schema.js'
 import { Touched } from '../touched.js'
 import { num, type Executor } from './executor.js'
@@ -15,8 +19,13 @@ const toGroup = (r: Selectable<VServerGroupsTable>): VServerGroup => ({
   createdAt: num(r.created_at),
 })
 
-const toMember = (r: Selectable<BackendServersTable>): BackendMember => ({
-  groupId: r.group_id,
+type MemberColumns = Pick<
+  BackendServersTable,
+  'load_balancer_id' | 'server_id' | 'server_ip' | 'port' | 'type' | 'weight' | 'description'
+>
+
+const toMember = (groupId: string, r: MemberColumns): BackendMember => ({
+  groupId,
   loadBalancerId: r.load_balancer_id,
   serverId: r.server_id,
   serverIp: r.server_ip,
@@ -100,14 +109,13 @@ export class KyselyServerGroups implements ServerGroupRepository {
   }
 
   async members(groupId: string): Promise<BackendMember[]> {
-    const rows = await this.#members()
-      .selectAll()
-      .where('group_id', '=', groupId)
-      .orderBy('position')
-      .orderBy('server_id')
-      .orderBy('port')
-      .execute()
-    return rows.map(toMember)
+    // Only the columns a member is made of (its group is the one asked for): on SQLite, building a
+    // row's values costs more than finding the row.
+    const { rows } = await sql<MemberColumns>`
+      select load_balancer_id, server_id, server_ip, port, type, weight, description from backend_servers
+      where group_id = ${groupId} and account_id = ${this.#scope.accountId}
+      order by "position", server_id, port`.execute(this.#db)
+    return rows.map((r) => toMember(groupId, r))
   }
 
   async countMembers(groupIds: readonly string[]): Promise<Map<string, number>> {
@@ -161,43 +169,43 @@ export class KyselyServerGroups implements ServerGroupRepository {
       .execute()
   }
 
-  async updateMember(member: BackendMember, patch: MemberPatch): Promise<void> {
-    if (patch.weight === undefined && patch.description === undefined) return
-    this.#touched.loadBalancer(member.loadBalancerId)
-    await this.#db
-      .updateTable('backend_servers')
-      .set({
-        ...(patch.weight === undefined ? {} : { weight: patch.weight }),
-        ...(patch.description === undefined ? {} : { description: patch.description }),
-      })
-      .where('group_id', '=', member.groupId)
-      .where('server_id', '=', member.serverId)
-      .where('server_ip', '=', member.serverIp)
-      .where('port', '=', member.port)
-      .where('account_id', '=', this.#scope.accountId)
-      .execute()
+  updateMember(member: BackendMember, patch: MemberPatch): Promise<void> {
+    return this.updateMembers([{ member, patch }])
+  }
+
+  async updateMembers(changes: readonly MemberChange[]): Promise<void> {
+    const changed = changes.filter((c) => c.patch.weight !== undefined || c.patch.description !== undefined)
+    if (changed.length === 0) return
+    for (const c of changed) this.#touched.loadBalancer(c.member.loadBalancerId)
+    // One statement for the whole batch, joined to the rows by primary key; NULL keeps a value. The
+    // casts type the parameters on PostgreSQL, which would take them for text.
+    const values = changed.map(
+      ({ member: m, patch: p }) =>
+        sql`(${m.groupId}, ${m.serverId}, ${m.serverIp}, cast(${m.port} as integer),
+          cast(${p.weight ?? null} as integer), ${p.description ?? null})`,
+    )
+    await sql`
+      with v (group_id, server_id, server_ip, port, weight, description) as (values ${sql.join(values)})
+      update backend_servers
+      set weight = coalesce(v.weight, backend_servers.weight),
+        description = coalesce(v.description, backend_servers.description)
+      from v
+      where backend_servers.group_id = v.group_id and backend_servers.server_id = v.server_id
+        and backend_servers.server_ip = v.server_ip and backend_servers.port = v.port
+        and backend_servers.account_id = ${this.#scope.accountId}`.execute(this.#db)
   }
 
   async removeMembers(members: readonly BackendMember[]): Promise<void> {
     if (members.length === 0) return
     for (const m of members) this.#touched.loadBalancer(m.loadBalancerId)
-    // One statement for the whole batch (up to the per-call limit of members).
-    await this.#db
-      .deleteFrom('backend_servers')
-      .where('account_id', '=', this.#scope.accountId)
-      .where((eb) =>
-        eb.or(
-          members.map((m) =>
-            eb.and([
-              eb('group_id', '=', m.groupId),
-              eb('server_id', '=', m.serverId),
-              eb('server_ip', '=', m.serverIp),
-              eb('port', '=', m.port),
-            ]),
-          ),
-        ),
-      )
-      .execute()
+    // One statement for the whole batch (up to the per-call limit of members), each found by primary key.
+    const rows = members.map(
+      (m) =>
+        sql`(group_id = ${m.groupId} and server_id = ${m.serverId} and server_ip = ${m.serverIp} and port = ${m.port})`,
+    )
+    await sql`
+      delete from backend_servers
+      where account_id = ${this.#scope.accountId} and (${sql.join(rows, sql` or `)})`.execute(this.#db)
   }
 
   async deleteAllOfLoadBalancer(loadBalancerId: string): Promise<void> {
