@@ -80,15 +80,11 @@ export async function resolveMembers(
   const ids = (type: string) => [...new Set(items.filter((i) => typeOf(i.serverId, i.type) === type).map((i) => i.serverId))]
   const ecsIds = ids('ecs')
   const eniIds = ids('eni')
-  const page = { offset: 0, limit: Math.max(ecsIds.length, eniIds.length, 1) }
-  const [instances, enis] = await Promise.all([
-    repos.instances.states(ecsIds),
-    eniIds.length === 0 ? undefined : repos.networkInterfaces.list({ ids: eniIds }, page),
-  ])
+  const [instances, enis] = await Promise.all([repos.instances.states(ecsIds), repos.networkInterfaces.byIds(eniIds)])
   const running = new Set(
     [...instances].filter(([, i]) => i.status === 'Running' && i.regionId === lb.regionId).map(([id]) => id),
   )
-  const eniIps = new Map((enis?.items ?? []).filter((e) => e.regionId === lb.regionId).map((e) => [e.id, e.primaryIp]))
+  const eniIps = new Map(enis.filter((e) => e.regionId === lb.regionId).map((e) => [e.id, e.primaryIp]))
 
   return items.map((item) => {
     const ref = refOf(target, item)

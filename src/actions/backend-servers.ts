@@ -54,16 +54,9 @@ export async function vpcIdsOf(repos: Repositories, members: readonly BackendMem
   const ids = (type: string) => [...new Set(members.filter((m) => m.type === type).map((m) => m.serverId))]
   const ecsIds = ids('ecs')
   const eniIds = ids('eni')
-  const page = { offset: 0, limit: Math.max(ecsIds.length, eniIds.length, 1) }
-  const [instances, enis] = await Promise.all([
-    // By primary key: a filtered list counts, and walks, every instance of the scope.
-    repos.instances.byIds(ecsIds),
-    eniIds.length === 0 ? undefined : repos.networkInterfaces.list({ ids: eniIds }, page),
-  ])
-  return new Map([
-    ...instances.map((i) => [i.id, i.vpcId] as const),
-    ...(enis?.items ?? []).map((e) => [e.id, e.vpcId] as const),
-  ])
+  // By primary key: a filtered list counts, and walks, every instance (or ENI) of the scope.
+  const [instances, enis] = await Promise.all([repos.instances.byIds(ecsIds), repos.networkInterfaces.byIds(eniIds)])
+  return new Map([...instances.map((i) => [i.id, i.vpcId] as const), ...enis.map((e) => [e.id, e.vpcId] as const)])
 }
 
 /** The default group's members with the VPC of each, for DescribeLoadBalancerAttribute. */

@@ -141,6 +141,8 @@ export interface NetworkInterfaceFilter {
 export interface NetworkInterfaceRepository {
   insert(eni: NetworkInterface): Promise<void>
   get(id: string): Promise<NetworkInterface | undefined>
+  /** The ENIs among `ids` in scope, by primary key (no count, no paging). */
+  byIds(ids: readonly string[]): Promise<NetworkInterface[]>
   list(filter: NetworkInterfaceFilter, page: Page): Promise<Paged<NetworkInterface>>
   delete(id: string): Promise<void>
 }

@@ -60,6 +60,17 @@ export class KyselyNetworkInterfaces implements NetworkInterfaceRepository {
     return row === undefined ? undefined : toModel(row)
   }
 
+  async byIds(ids: readonly string[]): Promise<NetworkInterface[]> {
+    if (ids.length === 0) return []
+    // By primary key alone, the scope checked on the rows: with the scope in the WHERE clause SQLite
+    // prefers the scope index and walks the account's ENIs (every instance has one).
+    const rows = await this.#db.selectFrom('network_interfaces').where('id', 'in', ids).selectAll().execute()
+    const { accountId, regionId } = this.#scope
+    return rows
+      .filter((r) => r.account_id === accountId && (regionId === undefined || r.region_id === regionId))
+      .map(toModel)
+  }
+
   async list(filter: NetworkInterfaceFilter, page: Page): Promise<Paged<NetworkInterface>> {
     let q = this.#scoped()
     if (filter.ids !== undefined) q = q.where('id', 'in', [...filter.ids, ''])
