@@ -3,8 +3,8 @@
  * (B, `--role dataplane`): signed calls through A one at a time; after each answer, A's head generation
  * is read while B's applied generation is polled until it reaches it.
  */
-import { Agent, request } from 'node:http'
-import { fillTemplate, signedQuery, type AccessKey, type RequestTemplate } from './signed-request.js'
+import { Agent } from 'node:http'
+import { fillTemplate, getJson, signedQuery, type AccessKey, type RequestTemplate } from './signed-request.js'
 
 export interface FollowJob {
   readonly host: string
@@ -54,24 +54,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export async function follow(job: FollowJob): Promise<FollowResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: 4 })
   const get = (port: number, path: string): Promise<Answer> =>
-    new Promise((resolve, reject) => {
-      const req = request({ agent, host: job.host, port, path, method: 'GET', timeout: 10_000 }, (res) => {
-        let text = ''
-        res.setEncoding('utf8')
-        res.on('data', (chunk: string) => (text += chunk))
-        res.on('end', () => {
-          try {
-            resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> })
-          } catch {
-            reject(new Error(`GET ${path.slice(0, 60)}: HTTP ${res.statusCode}, not JSON: ${text.slice(0, 200)}`))
-          }
-        })
-        res.on('error', reject)
-      })
-      req.on('timeout', () => req.destroy(new Error(`GET ${path.slice(0, 60)}: no answer within 10 s`)))
-      req.on('error', reject)
-      req.end()
-    })
+    getJson({ host: job.host, port, agent }, path, `GET ${path.slice(0, 60)}`)
   const generationOf = (answer: Answer, field: 'generation' | 'appliedGeneration'): number => {
     const value = answer.body[field]
     if (answer.status !== 200 || typeof value !== 'number') {

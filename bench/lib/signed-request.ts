@@ -3,7 +3,7 @@
  * benchmark's set-up calls and its load generator alike.
  */
 import { randomUUID } from 'node:crypto'
-import { request } from 'node:http'
+import { request, type Agent } from 'node:http'
 import { percentEncode, v1Signature, v1StringToSign } from '../../src/api/auth/signature-v1.js'
 
 export interface AccessKey {
@@ -68,6 +68,32 @@ export interface CallResult {
   readonly body: Record<string, unknown>
 }
 
+/** One GET whose body must be JSON (on a fresh connection unless an agent is given); `label` names it in errors. */
+export function getJson(
+  base: { readonly host: string; readonly port: number; readonly agent?: Agent },
+  path: string,
+  label: string,
+): Promise<CallResult> {
+  return new Promise((resolve, reject) => {
+    const req = request({ ...base, path, method: 'GET', timeout: 10_000 }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => (text += chunk))
+      res.on('end', () => {
+        try {
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> })
+        } catch {
+          reject(new Error(`${label}: HTTP ${res.statusCode}, not JSON: ${text.slice(0, 300)}`))
+        }
+      })
+      res.on('error', reject)
+    })
+    req.on('timeout', () => req.destroy(new Error(`${label}: no answer within 10 s`)))
+    req.on('error', reject)
+    req.end()
+  })
+}
+
 /** One signed GET on a fresh connection (set-up only); the body must be JSON. */
 export function callOnce(
   base: { readonly host: string; readonly port: number },
@@ -76,22 +102,5 @@ export function callOnce(
   n = 0,
 ): Promise<CallResult> {
   const path = '/' + signedQuery(key, template.action, template.version, fillTemplate(template.params, n))
-  return new Promise((resolve, reject) => {
-    const req = request({ host: base.host, port: base.port, path, method: 'GET', timeout: 10_000 }, (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk: string) => (text += chunk))
-      res.on('end', () => {
-        try {
-          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> })
-        } catch {
-          reject(new Error(`${template.action}: HTTP ${res.statusCode}, not JSON: ${text.slice(0, 300)}`))
-        }
-      })
-      res.on('error', reject)
-    })
-    req.on('timeout', () => req.destroy(new Error(`${template.action}: no answer within 10 s`)))
-    req.on('error', reject)
-    req.end()
-  })
+  return getJson({ host: base.host, port: base.port }, path, template.action)
 }
