@@ -5,7 +5,7 @@ import type { InstanceFilter, InstanceRepository, InstanceState, Page, Paged } f
 import { sql, type Selectable } from 'kysely'
 import type { InstancesTable } from '../schema.js'
 import { Touched } from '../touched.js'
-import { num, type Executor } from './executor.js'
+import { num, rowInScope, type Executor } from './executor.js'
 
 const toModel = (r: Selectable<InstancesTable>): Instance => ({
   id: r.id,
@@ -78,7 +78,7 @@ export class KyselyInstances implements InstanceRepository {
   async byIds(ids: readonly string[]): Promise<Instance[]> {
     if (ids.length === 0) return []
     const rows = await this.#byPrimaryKey(ids).selectAll().execute()
-    return rows.filter((r) => this.#inScope(r)).map(toModel)
+    return rows.filter((r) => rowInScope(this.#scope, r)).map(toModel)
   }
 
   async states(ids: readonly string[]): Promise<Map<string, InstanceState>> {
@@ -87,20 +87,14 @@ export class KyselyInstances implements InstanceRepository {
     const rows = await this.#byPrimaryKey(ids).select(['id', 'account_id', 'region_id', 'status']).execute()
     return new Map(
       rows
-        .filter((r) => this.#inScope(r))
+        .filter((r) => rowInScope(this.#scope, r))
         .map((r) => [r.id, { status: r.status as InstanceStatus, regionId: r.region_id }]),
     )
   }
 
-  // By primary key alone: with the scope in the WHERE clause SQLite prefers the scope index and
-  // scans the account's instances. The scope is checked on the rows instead (#inScope).
+  // By primary key alone; the scope is checked on the rows (rowInScope).
   #byPrimaryKey(ids: readonly string[]) {
     return this.#db.selectFrom('instances').where('id', 'in', ids)
-  }
-
-  #inScope(r: Pick<InstancesTable, 'account_id' | 'region_id'>): boolean {
-    const { accountId, regionId } = this.#scope
-    return r.account_id === accountId && (regionId === undefined || r.region_id === regionId)
   }
 
   async list(filter: InstanceFilter, page: Page): Promise<Paged<Instance>> {

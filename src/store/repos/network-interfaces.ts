@@ -4,7 +4,7 @@ import type { Scope } from '../../domain/scope.js'
 import type { NetworkInterfaceFilter, NetworkInterfaceRepository, Page, Paged } from '../repository.js'
 import type { Selectable } from 'kysely'
 import type { NetworkInterfacesTable } from '../schema.js'
-import { num, type Executor } from './executor.js'
+import { num, rowInScope, type Executor } from './executor.js'
 
 const toModel = (r: Selectable<NetworkInterfacesTable>): NetworkInterface => ({
   id: r.id,
@@ -62,13 +62,9 @@ export class KyselyNetworkInterfaces implements NetworkInterfaceRepository {
 
   async byIds(ids: readonly string[]): Promise<NetworkInterface[]> {
     if (ids.length === 0) return []
-    // By primary key alone, the scope checked on the rows: with the scope in the WHERE clause SQLite
-    // prefers the scope index and walks the account's ENIs (every instance has one).
+    // By primary key alone (every instance has an ENI, so the scope index would walk thousands).
     const rows = await this.#db.selectFrom('network_interfaces').where('id', 'in', ids).selectAll().execute()
-    const { accountId, regionId } = this.#scope
-    return rows
-      .filter((r) => r.account_id === accountId && (regionId === undefined || r.region_id === regionId))
-      .map(toModel)
+    return rows.filter((r) => rowInScope(this.#scope, r)).map(toModel)
   }
 
   async list(filter: NetworkInterfaceFilter, page: Page): Promise<Paged<NetworkInterface>> {
